@@ -1,0 +1,3 @@
+"""Contract gate for GET /account/organization."""
+
+__version__ = "0.1.0"

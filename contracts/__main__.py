@@ -1,0 +1,53 @@
+"""`python -m contracts serve` runs the reference server; `python -m contracts validate` checks payloads."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .config import ConfigError, Credentials, credentials_from_env
+
+
+def serve(args: argparse.Namespace) -> int:
+    from .server import start_reference_server
+
+    if args.token:
+        credentials, source = Credentials.bearer(args.token), "--token"
+    else:
+        credentials, source = credentials_from_env(), "the environment"
+        if credentials is None:
+            credentials, source = Credentials.generated(), "generated"
+    server = start_reference_server(credentials, host=args.host, port=args.port, quiet=False)
+    shown = f"bearer token {credentials.token}" if source == "generated" else f"{credentials.describe()} from {source}"
+    print(f"reference server on {server.url}/account/organization; credentials: {shown}", flush=True)
+    try:
+        server._thread.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m contracts", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="run the embedded reference server")
+    serve_cmd.add_argument("--host", default="127.0.0.1")
+    serve_cmd.add_argument("--port", type=int, default=8080)
+    serve_cmd.add_argument("--token", help="bearer token to require (default: CONTRACT_API_TOKEN / CONTRACT_CLIENT_ID+SECRET, else generated)")
+    serve_cmd.set_defaults(run=serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ConfigError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

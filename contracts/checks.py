@@ -1,0 +1,78 @@
+"""Named checks over one exchange. Each has the same signature and returns every violation it finds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .http import Exchange
+from .table import CONTRACT
+from .validation import NotJSON, undocumented_fields, validate
+from .violations import Violation, describe
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What one request should get: its status, and which bodies must carry only documented fields."""
+
+    status: int
+    strict_fields: frozenset[str] = frozenset()
+
+
+def documented_body(exchange: Exchange) -> str | None:
+    """The schema kind the reference documents for this response's status, if any."""
+    contract = CONTRACT.get(exchange.status)
+    return contract.body if contract else None
+
+
+def status_is_expected(exchange: Exchange, expect: Expectation) -> list[Violation]:
+    if exchange.status == expect.status:
+        return []
+    return [Violation("HTTP status", str(expect.status), f"{exchange.status} {exchange.reason}".strip())]
+
+
+def content_type_is_json(exchange: Exchange, expect: Expectation) -> list[Violation]:
+    if documented_body(exchange) is None:
+        return []
+    mime = exchange.content_type.split(";")[0].strip().lower()
+    if mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json")):
+        return []
+    got = describe(exchange.content_type) if exchange.content_type else "no Content-Type header"
+    return [Violation("header Content-Type", "application/json", got)]
+
+
+def body_matches_schema(exchange: Exchange, expect: Expectation) -> list[Violation]:
+    kind = documented_body(exchange)
+    if kind is None:
+        return []  # the reference documents no body here: any body is acceptable
+    try:
+        document = exchange.json
+    except NotJSON as exc:
+        return [exc.violation]
+    return validate(kind, document)
+
+
+def only_documented_fields(exchange: Exchange, expect: Expectation) -> list[Violation]:
+    kind = documented_body(exchange)
+    if kind not in expect.strict_fields:
+        return []
+    return [Violation(path, "only documented fields (--strict-fields)", "an undocumented field") for path in drift(exchange)]
+
+
+Check = Callable[[Exchange, Expectation], list[Violation]]
+CHECKS: tuple[Check, ...] = (status_is_expected, content_type_is_json, body_matches_schema, only_documented_fields)
+
+
+def run_checks(exchange: Exchange, expect: Expectation) -> list[Violation]:
+    return [violation for check in CHECKS for violation in check(exchange, expect)]
+
+
+def drift(exchange: Exchange) -> list[str]:
+    """Undocumented fields in a documented body: allowed, but worth listing."""
+    kind = documented_body(exchange)
+    if kind is None:
+        return []
+    try:
+        return undocumented_fields(kind, exchange.json)
+    except NotJSON:
+        return []

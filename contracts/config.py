@@ -1,0 +1,144 @@
+"""Run configuration: target URL, credentials (environment only) and timeout, each checked once."""
+
+from __future__ import annotations
+
+import base64
+import math
+import os
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+TOKEN_ENV = "CONTRACT_API_TOKEN"
+CLIENT_ID_ENV = "CONTRACT_CLIENT_ID"
+CLIENT_SECRET_ENV = "CONTRACT_CLIENT_SECRET"
+DEFAULT_TIMEOUT = 10.0
+STRICT_KINDS = ("organization", "error")
+
+
+class ConfigError(ValueError):
+    """A setting the run cannot start with; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Bearer token, or HTTP Basic client id + secret. `repr` never shows the secret."""
+
+    scheme: str  # "bearer" | "basic"
+    token: str = field(default="", repr=False)
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+
+    @classmethod
+    def bearer(cls, token: str) -> Credentials:
+        return cls("bearer", token=token)
+
+    @classmethod
+    def basic(cls, client_id: str, client_secret: str) -> Credentials:
+        return cls("basic", client_id=client_id, client_secret=client_secret)
+
+    @classmethod
+    def generated(cls) -> Credentials:
+        return cls.bearer("ref-" + secrets.token_urlsafe(24))
+
+    def authorization(self) -> str:
+        """The `Authorization` header value."""
+        if self.scheme == "bearer":
+            return f"Bearer {self.token}"
+        pair = f"{self.client_id}:{self.client_secret}".encode()
+        return "Basic " + base64.b64encode(pair).decode("ascii")
+
+    def wrong(self) -> Credentials:
+        """Credentials of the same scheme that the target must refuse."""
+        bogus = "wrong-" + secrets.token_hex(12)
+        return Credentials.bearer(bogus) if self.scheme == "bearer" else Credentials.basic(self.client_id, bogus)
+
+    def secret_values(self) -> list[str]:
+        """Every string whose appearance in an artifact would leak these credentials."""
+        raw = self.token if self.scheme == "bearer" else self.client_secret
+        header = self.authorization()
+        return [value for value in (raw, header, header.split(" ", 1)[1]) if value]
+
+    def describe(self) -> str:
+        return "bearer token" if self.scheme == "bearer" else f"HTTP Basic for client {self.client_id!r}"
+
+
+def credentials_from_env(env: dict[str, str] | None = None) -> Credentials | None:
+    env = os.environ if env is None else env
+    token = env.get(TOKEN_ENV, "").strip()
+    client_id = env.get(CLIENT_ID_ENV, "").strip()
+    client_secret = env.get(CLIENT_SECRET_ENV, "").strip()
+    if token and (client_id or client_secret):
+        raise ConfigError(f"set either {TOKEN_ENV} or {CLIENT_ID_ENV} + {CLIENT_SECRET_ENV}, not both")
+    if token:
+        return Credentials.bearer(token)
+    if client_id and client_secret:
+        return Credentials.basic(client_id, client_secret)
+    if client_id or client_secret:
+        missing = CLIENT_SECRET_ENV if client_id else CLIENT_ID_ENV
+        raise ConfigError(f"{missing} is not set: HTTP Basic needs both {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}")
+    return None
+
+
+def check_base_url(url: str) -> str:
+    """An absolute http(s) URL with a host; returned without a trailing slash."""
+    text = url.strip()
+    hint = "give an absolute http(s) URL such as https://staging.example.com"
+    if not text or any(ch.isspace() for ch in text):
+        raise ConfigError(f"base URL {url!r} is not a URL: {hint}")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError as exc:
+        raise ConfigError(f"base URL {url!r} is malformed ({exc}): {hint}") from None
+    if parts.scheme not in ("http", "https"):
+        raise ConfigError(f"base URL {url!r} has scheme {parts.scheme or 'none'!r}: {hint}")
+    if not parts.hostname:
+        raise ConfigError(f"base URL {url!r} has no host: {hint}")
+    if parts.username or parts.password:
+        raise ConfigError(
+            f"base URL for host {parts.hostname!r} carries credentials: remove them and set {TOKEN_ENV} "
+            f"or {CLIENT_ID_ENV} + {CLIENT_SECRET_ENV} in the environment"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(f"base URL {url!r} carries a query or fragment: {hint}")
+    return text.rstrip("/")
+
+
+def check_timeout(value: object) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(f"--request-timeout {value!r} is not a positive number of seconds (e.g. --request-timeout 10)")
+    return seconds
+
+
+def check_strict_fields(value: str | None) -> frozenset[str]:
+    """`--strict-fields` alone means every kind; `--strict-fields=organization,error` names them."""
+    if value is None:
+        return frozenset()
+    names = {name.strip() for name in value.split(",")}
+    if value == "all":
+        return frozenset(STRICT_KINDS)
+    unknown = sorted(names - set(STRICT_KINDS))
+    if unknown or not names:
+        raise ConfigError(
+            f"--strict-fields {value!r} names unknown kind(s) {', '.join(unknown) or '(none)'}: "
+            f"use --strict-fields alone or a comma list of {', '.join(STRICT_KINDS)}"
+        )
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_url: str  # the target, embedded or remote, without trailing slash
+    credentials: Credentials
+    timeout: float = DEFAULT_TIMEOUT
+    strict_fields: frozenset[str] = frozenset()
+    embedded: bool = False
+
+    @property
+    def operation_url(self) -> str:
+        return self.base_url + "/account/organization"

@@ -1,0 +1,7 @@
+"""Exit codes of a gate run (see README, "Exit codes")."""
+
+HONOURED = 0  # every check ran and passed
+VIOLATED = 1  # pytest's "tests failed": the contract is broken
+BAD_CONFIGURATION = 4  # pytest's usage error: a setting to fix before anything can run
+NO_CHECK_RAN = 5  # pytest's "no tests": nothing was verified, so nothing may pass
+UNREACHABLE = 75  # EX_TEMPFAIL: no HTTP answer from the target; retry later

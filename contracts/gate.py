@@ -1,0 +1,265 @@
+"""The pytest plugin behind `suites/`: configuration, target, exchanges, verdicts and run outputs."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from . import exits
+from .checks import Expectation, drift, run_checks
+from .config import (
+    DEFAULT_TIMEOUT,
+    ConfigError,
+    Credentials,
+    Settings,
+    check_base_url,
+    check_strict_fields,
+    check_timeout,
+    credentials_from_env,
+    TOKEN_ENV,
+    CLIENT_ID_ENV,
+    CLIENT_SECRET_ENV,
+)
+from .http import Exchange, TargetClient, TargetUnreachable
+from .redaction import Redactor
+from .report import RunRecord, exchange_html, write_summary
+from .schemas import SchemaSetupError, assert_formats_live
+from .server import start_reference_server
+from .violations import ContractViolation
+
+EXCHANGES = pytest.StashKey[list]()
+AUTH_CHOICES = ("configured", "wrong", "none")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contract", "organization contract gate")
+    group.addoption(
+        "--request-timeout",
+        default=None,
+        metavar="SECONDS",
+        help=f"timeout of every request to the target (default {DEFAULT_TIMEOUT:g})",
+    )
+    group.addoption(
+        "--strict-fields",
+        nargs="?",
+        const="all",
+        default=None,
+        metavar="KINDS",
+        help="fail on undocumented fields instead of listing them as drift; "
+        "alone for every body, or a comma list of organization,error",
+    )
+    group.addoption(
+        "--summary-json",
+        default=None,
+        metavar="PATH",
+        help="where to write the machine-readable summary (default reports/summary.json)",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "status(code): the documented status whose contract this test verifies")
+    reports = config.rootpath / "reports"
+    # Reports by default, before pytest-html and junitxml read their options.
+    if getattr(config.option, "htmlpath", None) is None:
+        config.option.htmlpath = str(reports / "report.html")
+    config.option.self_contained_html = True
+    if getattr(config.option, "xmlpath", None) is None:
+        config.option.xmlpath = str(reports / "junit.xml")
+    summary = config.getoption("summary_json") or str(reports / "summary.json")
+    config.pluginmanager.register(Gate(config, Path(summary)), "contract-gate")
+
+
+def resolve_settings(config: pytest.Config) -> Settings:
+    """Every setting checked up front; raises ConfigError naming what to fix."""
+    timeout = check_timeout(config.getoption("request_timeout") or DEFAULT_TIMEOUT)
+    strict = check_strict_fields(config.getoption("strict_fields"))
+    assert_formats_live_or_config_error()
+    raw_url = config.getoption("base_url", None) or config.getini("base_url") or None
+    if raw_url is None:
+        # The embedded reference server gets a token of its own; environment credentials are for real targets.
+        return Settings("", Credentials.generated(), timeout, strict, embedded=True)
+    base_url = check_base_url(raw_url)
+    credentials = credentials_from_env()
+    if credentials is None:
+        raise ConfigError(
+            f"no credentials for {base_url}: set {TOKEN_ENV} (bearer) or "
+            f"{CLIENT_ID_ENV} + {CLIENT_SECRET_ENV} (HTTP Basic) in the environment"
+        )
+    return Settings(base_url, credentials, timeout, strict)
+
+
+def assert_formats_live_or_config_error() -> None:
+    try:
+        assert_formats_live()
+    except SchemaSetupError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+class Gate:
+    """One run of the gate: holds the settings, the target, the redactor and what the run saw."""
+
+    def __init__(self, config: pytest.Config, summary_path: Path):
+        self.config = config
+        self.summary_path = summary_path
+        self.record = RunRecord(started=time.time())
+        self.server = None
+        self.client: TargetClient | None = None
+        self.error: ConfigError | None = None
+        try:
+            self.settings: Settings | None = resolve_settings(config)
+        except ConfigError as exc:
+            self.settings, self.error = None, exc
+        self.redact = Redactor(self.settings.credentials.secret_values() if self.settings else ())
+
+    # -- start-up -----------------------------------------------------------------------------
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if self.settings and self.settings.embedded:
+            self.server = start_reference_server(self.settings.credentials)
+            self.settings = Settings(self.server.url, self.settings.credentials, self.settings.timeout, self.settings.strict_fields, embedded=True)
+            self.config.option.base_url = self.server.url
+        if self.settings:
+            self.record.target = self.settings.base_url
+            self.record.embedded = self.settings.embedded
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        if self.settings is None:
+            return []
+        s = self.settings
+        where = f"embedded reference server at {s.base_url} (generated token)" if s.embedded else f"{s.base_url} ({s.credentials.describe()})"
+        strict = ", ".join(sorted(s.strict_fields)) or "off"
+        return [f"contract target: {where}", f"request timeout: {s.timeout:g}s, strict fields: {strict}"]
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if self.error is not None:
+            self.record.stopped = f"bad configuration: {self.error}"
+            raise pytest.UsageError(str(self.error))
+        self.record.planned = {m.args[0] for item in session.items for m in item.iter_markers("status")}
+        if not any("target" in getattr(item, "fixturenames", ()) for item in session.items):
+            return  # offline tests only: no target to reach
+        self.client = TargetClient(self.settings)
+        try:
+            self.client.probe()
+        except TargetUnreachable as exc:
+            # One diagnosis for the whole run instead of one timeout per test; reports are still written.
+            self.record.stopped = f"target unreachable: {self.redact(str(exc))}"
+            self.config.hook.pytest_deselected(items=list(session.items))
+            session.items[:] = []
+
+    # -- the fixture the suites use -----------------------------------------------------------
+
+    @pytest.fixture
+    def target(self, request: pytest.FixtureRequest) -> Target:
+        exchanges: list[Exchange] = []
+        request.node.stash[EXCHANGES] = exchanges
+        return Target(self, exchanges)
+
+    # -- verdicts and report ------------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        if call.excinfo is not None and call.excinfo.errisinstance(ContractViolation):
+            report.longrepr = str(call.excinfo.value)  # the violations, not a traceback
+        exchanges = item.stash.get(EXCHANGES, [])
+        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+            extras = getattr(report, "extras", [])
+            for exchange in exchanges:
+                extras.append(_html_extra(self.redact(exchange_html(exchange))))
+            report.extras = extras
+            self.record.add(item, report)
+        self._redact_report(report)
+        return report
+
+    def _redact_report(self, report: pytest.TestReport) -> None:
+        if not self.redact:
+            return
+        if report.longrepr is not None:
+            text = str(report.longrepr)
+            redacted = self.redact(text)
+            if redacted != text:
+                report.longrepr = redacted
+        report.sections = [(name, self.redact(content)) for name, content in report.sections]
+
+    def observe(self, exchange: Exchange) -> None:
+        for path in drift(exchange):
+            self.record.drift[(exchange.status, path)] += 1
+
+    def pytest_html_report_title(self, report) -> None:
+        report.title = "Contract gate: GET /account/organization"
+
+    def pytest_html_results_summary(self, prefix: list, summary: list, postfix: list, session: pytest.Session) -> None:
+        from .report import summary_html
+
+        prefix.append(self.redact(summary_html(self.record)))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.record.stopped and self.error is None:
+            session.exitstatus = exits.UNREACHABLE
+        elif exitstatus == 0 and self.record.counts["passed"] == 0:
+            session.exitstatus = exits.NO_CHECK_RAN
+        self.record.exit_status = int(session.exitstatus)
+        write_summary(self.summary_path, self.record, self.redact)
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+        tr = terminalreporter
+        if self.record.stopped:
+            tr.write_line(self.record.stopped, red=True, bold=True)
+        if self.record.drift:
+            tr.write_sep("-", "contract drift: undocumented fields (allowed; --strict-fields fails on them)")
+            for (status, path), count in sorted(self.record.drift.items()):
+                tr.write_line(f"{status} {path}  (seen {count}x)")
+        if self.record.verdicts():
+            tr.write_sep("-", "per-status verdicts")
+            for status, verdict in self.record.verdicts().items():
+                tr.write_line(self.redact(f"{status}: {verdict.line()}"))
+        tr.write_line(f"reports: {self.config.option.htmlpath}, {self.config.option.xmlpath}, {self.summary_path}")
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.client:
+            self.client.close()
+        if self.server:
+            self.server.close()
+
+
+class Target:
+    """What a suite test talks to: send a request, then verify the answer against the contract."""
+
+    def __init__(self, gate: Gate, exchanges: list[Exchange]):
+        self._gate = gate
+        self._exchanges = exchanges
+
+    @property
+    def settings(self) -> Settings:
+        return self._gate.settings
+
+    def get(self, *, auth: str = "configured", prefer_status: int | None = None) -> Exchange:
+        if auth not in AUTH_CHOICES:
+            raise ValueError(f"auth must be one of {AUTH_CHOICES}, not {auth!r}")
+        credentials = {"configured": self.settings.credentials, "wrong": self.settings.credentials.wrong(), "none": None}[auth]
+        try:
+            exchange = self._gate.client.get_organization(credentials=credentials, prefer_status=prefer_status)
+        except TargetUnreachable as exc:
+            pytest.fail(f"no answer: {exc}", pytrace=False)
+        self._exchanges.append(exchange)
+        self._gate.observe(exchange)
+        return exchange
+
+    def verify(self, exchange: Exchange, status: int) -> None:
+        """Raise one ContractViolation listing everything wrong with this answer."""
+        violations = run_checks(exchange, Expectation(status, self.settings.strict_fields))
+        if violations:
+            raise ContractViolation(f"{exchange.method} {exchange.url} -> {exchange.status}", violations)
+
+
+def _html_extra(content: str) -> dict:
+    from pytest_html import extras
+
+    return extras.html(content)

@@ -1,0 +1,140 @@
+"""What a run saw, rendered for QA (HTML extras and summary) and for CI (summary.json)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+from . import __version__
+from .http import Exchange
+from .schemas import schema_hashes
+from .table import CONTRACT
+
+_ORDER = {"failed": 0, "error": 0, "passed": 1, "skipped": 2}
+
+
+@dataclass
+class StatusVerdict:
+    outcome: str = "not run"
+    tests: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    def merge(self, outcome: str, test: str, reason: str) -> None:
+        self.tests.append(test)
+        if reason:
+            self.reasons.append(f"{test}: {reason}")
+        if self.outcome == "not run" or _ORDER[outcome] < _ORDER[self.outcome]:
+            self.outcome = outcome
+
+    def line(self) -> str:
+        reason = f" ({'; '.join(self.reasons)})" if self.reasons and self.outcome != "passed" else ""
+        return f"{self.outcome}{reason}"
+
+
+@dataclass
+class RunRecord:
+    started: float
+    target: str = ""
+    embedded: bool = False
+    stopped: str | None = None
+    exit_status: int | None = None
+    counts: Counter = field(default_factory=Counter)
+    drift: Counter = field(default_factory=Counter)
+    statuses: dict[int, StatusVerdict] = field(default_factory=dict)
+    planned: set[int] = field(default_factory=set)  # statuses some selected test verifies
+
+    def add(self, item, report) -> None:
+        outcome = "error" if report.when == "setup" and report.failed else report.outcome
+        self.counts[outcome] += 1
+        marker = item.get_closest_marker("status")
+        if marker is None:
+            return
+        reason = ""
+        if report.skipped and isinstance(report.longrepr, tuple):
+            reason = report.longrepr[2].removeprefix("Skipped: ")
+        elif report.failed:
+            reason = str(report.longrepr).splitlines()[0] if report.longrepr else "failed"
+        self.statuses.setdefault(marker.args[0], StatusVerdict()).merge(outcome, item.name, reason)
+
+    def verdicts(self) -> dict[int, StatusVerdict]:
+        """Every documented status, in order; a status-only one no test exercised says so."""
+        out = {}
+        for status, contract in CONTRACT.items():
+            verdict = self.statuses.get(status)
+            if verdict is None:
+                verdict = StatusVerdict()
+                if contract.body is None and status not in self.planned:
+                    verdict.outcome = "status only"
+                    verdict.reasons.append("the reference documents no body; any body is accepted")
+            out[status] = verdict
+        return out
+
+    def as_dict(self) -> dict:
+        return {
+            "tool": {"name": "organization-contracts", "version": __version__, "schemas": schema_hashes()},
+            "target": {"base_url": self.target, "embedded": self.embedded},
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
+            "duration_s": round(time.time() - self.started, 3),
+            "exit_status": self.exit_status,
+            "stopped_early": self.stopped,
+            "counts": {k: self.counts.get(k, 0) for k in ("passed", "failed", "skipped", "error")},
+            "statuses": {
+                str(s): {"verdict": v.outcome, "tests": v.tests, "reasons": v.reasons} for s, v in self.verdicts().items()
+            },
+            "drift": [{"status": s, "path": p, "count": n} for (s, p), n in sorted(self.drift.items())],
+        }
+
+
+def write_summary(path: Path, record: RunRecord, redact) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(redact(json.dumps(record.as_dict(), indent=2)) + "\n", encoding="utf-8")
+
+
+def _pretty_body(exchange: Exchange) -> str:
+    try:
+        return json.dumps(exchange.json, indent=2, ensure_ascii=False)
+    except ValueError:
+        return exchange.text or "(empty body)"
+
+
+def _headers(headers: dict[str, str]) -> str:
+    return "\n".join(f"{k}: {v}" for k, v in headers.items())
+
+
+def exchange_html(exchange: Exchange) -> str:
+    """The exchange inline, escaped: a `data:` link would open blank in browsers."""
+    pre = '<pre style="white-space:pre-wrap;margin:2px 0 8px">{}</pre>'
+    return (
+        '<div class="exchange">'
+        f"<b>Request</b>{pre.format(escape(f'{exchange.method} {exchange.url}' + chr(10) + _headers(exchange.request_headers)))}"
+        f"<b>Response</b> ({exchange.elapsed * 1000:.0f} ms)"
+        f"{pre.format(escape(f'{exchange.status} {exchange.reason}' + chr(10) + _headers(exchange.response_headers)))}"
+        f"<b>Body</b>{pre.format(escape(_pretty_body(exchange)))}"
+        "</div>"
+    )
+
+
+def summary_html(record: RunRecord) -> str:
+    target = "embedded reference server" + (f" ({record.target})" if record.target else "") if record.embedded else record.target
+    rows = "".join(
+        f"<tr><td>{status}</td><td>{escape(CONTRACT[status].meaning)}</td><td>{escape(v.outcome)}</td>"
+        f"<td>{escape('; '.join(v.reasons))}</td></tr>"
+        for status, v in record.verdicts().items()
+    )
+    hashes = ", ".join(f"{name} {digest}" for name, digest in schema_hashes().items())
+    drift = "".join(f"<li>{s} <code>{escape(p)}</code> (seen {n}x)</li>" for (s, p), n in sorted(record.drift.items()))
+    stopped = f"<p><b>Run stopped early:</b> {escape(record.stopped)}</p>" if record.stopped else ""
+    return (
+        f"<h2>Target: {escape(target or 'not configured')}</h2>{stopped}"
+        f"<p>Started {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(record.started))}; "
+        f"organization-contracts {__version__}; schemas: {escape(hashes)}</p>"
+        '<table class="per-status" border="1" cellpadding="4" style="border-collapse:collapse">'
+        "<tr><th>Status</th><th>Meaning</th><th>Verdict</th><th>Reason</th></tr>"
+        f"{rows}</table>"
+        "<h3>Contract drift (undocumented fields)</h3>"
+        + (f"<ul>{drift}</ul>" if drift else "<p>None seen.</p>")
+    )

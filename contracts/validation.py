@@ -1,0 +1,120 @@
+"""Turn a body into violations: strict JSON parsing, schema validation, undocumented fields."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from jsonschema.exceptions import ValidationError
+
+from .schemas import registry, schema, validator
+from .violations import Violation, describe
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# What a `format` means, in words a QA reader understands.
+_FORMAT_WORDS = {
+    "date": "ISO date YYYY-MM-DD that exists on the calendar",
+    "date-time": "RFC 3339 timestamp like 2026-01-31T09:30:00Z",
+}
+
+_JSON_TYPES = ((bool, "boolean"), (type(None), "null"), (str, "string"), (dict, "object"), (list, "array"))
+
+
+class NotJSON(ValueError):
+    """The body is not a standard JSON document."""
+
+    def __init__(self, violation: Violation):
+        super().__init__(str(violation))
+        self.violation = violation
+
+
+def json_type(value: object) -> str:
+    for python_type, name in _JSON_TYPES:
+        if isinstance(value, python_type):
+            return name
+    return "number"
+
+
+def got(value: object) -> str:
+    """`"100" (string)`: the value and its JSON type, since `true` and `1` look alike in Python."""
+    return f"{describe(value)} ({json_type(value)})"
+
+
+def child_path(parent: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if _IDENTIFIER.match(key) else f"{parent}[{json.dumps(key)}]"
+
+
+def _reject_constant(token: str) -> object:
+    raise NotJSON(Violation("$", "standard JSON (RFC 8259)", f"the non-standard token {token}"))
+
+
+def parse_json(raw: bytes | str) -> object:
+    """Parse like a strict client: no NaN/Infinity, no empty body, no truncated document."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise NotJSON(Violation("$", "a UTF-8 JSON document", f"undecodable bytes at offset {exc.start}")) from None
+    if not raw.strip():
+        raise NotJSON(Violation("$", "a JSON document", "an empty body"))
+    try:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        truncated = exc.pos >= len(raw.rstrip())
+        what = "a truncated JSON document" if truncated else f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        raise NotJSON(Violation("$", "a complete JSON document", what)) from None
+
+
+def _violations_of(error: ValidationError) -> list[Violation]:
+    path = error.json_path
+    keyword = error.validator
+    if keyword == "required":
+        present = error.instance if isinstance(error.instance, dict) else {}
+        return [
+            Violation(child_path(path, name), "required field", "nothing (field missing)")
+            for name in error.validator_value
+            if name not in present
+        ]
+    if keyword == "type":
+        return [Violation(path, str(error.validator_value), got(error.instance))]
+    if keyword == "enum":
+        return [Violation(path, "one of " + ", ".join(describe(v) for v in error.validator_value), got(error.instance))]
+    if keyword == "format":
+        expected = _FORMAT_WORDS.get(error.validator_value, f"format {error.validator_value}")
+        return [Violation(path, expected, got(error.instance))]
+    return [Violation(path, f"{keyword} {describe(error.validator_value)}", got(error.instance))]
+
+
+def validate(kind: str, instance: object) -> list[Violation]:
+    """Every violation of the schema for `kind`, each once, in document order."""
+    seen: dict[Violation, None] = {}
+    errors = sorted(validator(kind).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    for error in errors:
+        for violation in _violations_of(error):
+            seen.setdefault(violation)
+    return list(seen)
+
+
+def undocumented_fields(kind: str, instance: object) -> list[str]:
+    """JSON paths of object members the schema does not list (drift, or a failure in strict mode)."""
+    found: list[str] = []
+    root = schema(kind)
+
+    def walk(node: dict, value: object, path: str, resolver) -> None:
+        if "$ref" in node:
+            resolved = resolver.lookup(node["$ref"])
+            node, resolver = resolved.contents, resolved.resolver
+        properties = node.get("properties")
+        if not isinstance(value, dict) or properties is None:
+            return
+        for key, member in value.items():
+            if key in properties:
+                walk(properties[key], member, child_path(path, key), resolver)
+            else:
+                found.append(child_path(path, key))
+
+    walk(root, instance, "$", registry().resolver(base_uri=root["$id"]))
+    return found

@@ -1,0 +1,42 @@
+"""The one failure type: where (JSON path), what was expected, what came back."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+_GOT_LIMIT = 80
+
+
+def describe(value: object) -> str:
+    """A short JSON rendering of a value, never a dump of a whole document."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    if len(text) > _GOT_LIMIT:
+        text = text[: _GOT_LIMIT - 1] + "…"
+    return text
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule, e.g. `$.anniversaryDate: expected ISO date YYYY-MM-DD, got "2026/12/01"`."""
+
+    path: str
+    expected: str
+    got: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: expected {self.expected}, got {self.got}"
+
+
+class ContractViolation(AssertionError):
+    """Every violation seen in one exchange, raised once so a run lists them all."""
+
+    def __init__(self, where: str, violations: list[Violation]):
+        self.where = where
+        self.violations = list(violations)
+        lines = "\n".join(f"  {v}" for v in self.violations)
+        count = len(self.violations)
+        super().__init__(f"{where}: {count} contract violation{'s' if count != 1 else ''}\n{lines}")

@@ -1,0 +1,49 @@
+"""Shared test machinery: serve a WSGI app on loopback, run the gate's suites against it in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+GATE_ENV_VARS = ("CONTRACT_API_TOKEN", "CONTRACT_CLIENT_ID", "CONTRACT_CLIENT_SECRET", "PYTEST_BASE_URL", "PYTEST_ADDOPTS")
+
+
+@dataclass
+class GateRun:
+    returncode: int
+    output: str  # stdout + stderr
+    out_dir: Path
+
+    @property
+    def summary(self) -> dict:
+        return json.loads((self.out_dir / "summary.json").read_text(encoding="utf-8"))
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        return {status: entry["verdict"] for status, entry in self.summary["statuses"].items()}
+
+    def artifacts(self) -> dict[str, str]:
+        """Console output and every file the run wrote, by name."""
+        files = {p.name: p.read_text(encoding="utf-8", errors="replace") for p in self.out_dir.iterdir() if p.is_file()}
+        return {"console": self.output, **files}
+
+
+def run_gate(out_dir: Path, *args: str, base_url: str | None = None, env: dict[str, str] | None = None, timeout: float = 180) -> GateRun:
+    """Run the real suites (target checks only, no offline property tests) as a user would, in a subprocess."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "not client_validation",
+        f"--html={out_dir / 'report.html'}", f"--junitxml={out_dir / 'junit.xml'}", f"--summary-json={out_dir / 'summary.json'}",
+    ]
+    if base_url is not None:
+        command.append(f"--base-url={base_url}")
+    command.extend(args)
+    clean = {k: v for k, v in os.environ.items() if k not in GATE_ENV_VARS}
+    clean.update(env or {})
+    done = subprocess.run(command, cwd=REPO, env=clean, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return GateRun(done.returncode, done.stdout + done.stderr, out_dir)

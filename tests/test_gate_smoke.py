@@ -1,0 +1,16 @@
+"""The gate against the reference server: green, with every documented status verified."""
+
+from contracts import exits
+
+
+def test_reference_server_honours_the_contract(gate, reference_url):
+    run = gate(reference_url)
+    assert run.returncode == exits.HONOURED, run.output
+    assert run.verdicts == {"200": "passed", "400": "passed", "401": "passed", "402": "passed", "500": "status only", "502": "passed"}
+
+
+def test_embedded_default_is_used_without_base_url(gate):
+    run = gate(None, env={})
+    assert run.returncode == exits.HONOURED, run.output
+    assert "contract target: embedded reference server" in run.output
+    assert run.summary["target"]["embedded"] is True
