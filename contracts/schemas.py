@@ -81,7 +81,7 @@ def assert_formats_live() -> None:
     if dead:
         raise SchemaSetupError(
             f"no working checker for format {', '.join(dead)}: "
-            "install jsonschema[format-nongpl] (pip install -e .) so these formats are enforced"
+            "install the project's dependencies (pip install -e .; date-time needs rfc3339-validator) so these formats are enforced"
         )
 
 
