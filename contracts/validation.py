@@ -63,7 +63,7 @@ def parse_json(raw: bytes | str) -> object:
     try:
         return json.loads(raw, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        truncated = exc.pos >= len(raw.rstrip())
+        truncated = exc.pos >= len(raw.rstrip()) or exc.msg.startswith("Unterminated string")
         what = "a truncated JSON document" if truncated else f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         raise NotJSON(Violation("$", "a complete JSON document", what)) from None
 
@@ -91,11 +91,17 @@ def _violations_of(error: ValidationError) -> list[Violation]:
 def validate(kind: str, instance: object) -> list[Violation]:
     """Every violation of the schema for `kind`, each once, in document order."""
     seen: dict[Violation, None] = {}
-    errors = sorted(validator(kind).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
-    for error in errors:
+    errors = validator(kind).iter_errors(instance)
+    # A wrong type makes every other rule at that path moot (null is not in the enum either): say it once.
+    mistyped = set()
+    for error in sorted(errors, key=lambda e: (e.validator != "type", [str(p) for p in e.absolute_path])):
+        if error.json_path in mistyped:
+            continue
+        if error.validator == "type":
+            mistyped.add(error.json_path)
         for violation in _violations_of(error):
             seen.setdefault(violation)
-    return list(seen)
+    return sorted(seen, key=lambda v: v.path)
 
 
 def undocumented_fields(kind: str, instance: object) -> list[str]:
