@@ -142,3 +142,37 @@ class Settings:
     @property
     def operation_url(self) -> str:
         return self.base_url + "/account/organization"
+
+
+def resolve_settings(
+    *,
+    base_url: str | None,
+    ini_base_url: str = "",
+    timeout: str | float | None = None,
+    strict_fields: str | None = None,
+    env: dict[str, str] | None = None,
+) -> Settings:
+    """Every setting checked up front. `base_url` is the option's value (CLI, else PYTEST_BASE_URL):
+    None when neither is set, "" when one is set but empty."""
+    seconds = check_timeout(DEFAULT_TIMEOUT if timeout is None else timeout)
+    strict = check_strict_fields(strict_fields)
+    if base_url is not None and not base_url.strip():
+        # An empty secret in CI must not silently turn a staging gate into a run against the embedded server.
+        raise ConfigError("the base URL is set but empty (--base-url or PYTEST_BASE_URL): give the target's URL, or unset it to use the embedded reference server")
+    raw_url = base_url or ini_base_url or None
+    credentials = credentials_from_env(env)
+    if raw_url is None:
+        if credentials is not None:
+            raise ConfigError(
+                f"credentials are set in the environment but no base URL is: give --base-url (or PYTEST_BASE_URL), "
+                f"or unset {TOKEN_ENV}/{CLIENT_ID_ENV}/{CLIENT_SECRET_ENV} to run against the embedded reference server"
+            )
+        # The embedded reference server gets a token of its own.
+        return Settings("", Credentials.generated(), seconds, strict, embedded=True)
+    url = check_base_url(raw_url)
+    if credentials is None:
+        raise ConfigError(
+            f"no credentials for {url}: set {TOKEN_ENV} (bearer) or "
+            f"{CLIENT_ID_ENV} + {CLIENT_SECRET_ENV} (HTTP Basic) in the environment"
+        )
+    return Settings(url, credentials, seconds, strict)
