@@ -1,29 +1,18 @@
-"""The pytest plugin behind `suites/`: configuration, target, exchanges, verdicts and run outputs."""
+"""The pytest plugin behind `suites/`: configuration, target, exchanges, verdicts and run outputs.
+
+Loaded with `-p contracts.gate` from pytest.ini, so its options parse like pytest's own
+(`--request-timeout 5`, not only `--request-timeout=5`); it stays inert unless the run collects suites/."""
 
 from __future__ import annotations
 
-import os
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from . import exits
 from .checks import Expectation, drift, run_checks
-from .config import (
-    DEFAULT_TIMEOUT,
-    ConfigError,
-    Credentials,
-    Settings,
-    check_base_url,
-    check_strict_fields,
-    check_timeout,
-    credentials_from_env,
-    TOKEN_ENV,
-    CLIENT_ID_ENV,
-    CLIENT_SECRET_ENV,
-)
+from .config import DEFAULT_TIMEOUT, ConfigError, Settings, resolve_settings
 from .http import Exchange, TargetClient, TargetUnreachable
 from .redaction import Redactor
 from .report import RunRecord, exchange_html, write_summary
@@ -60,9 +49,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def runs_suites(config: pytest.Config) -> bool:
+    """True when the run collects from suites/: only then is this a gate run (not, say, `pytest tests`)."""
+    suites = (config.rootpath / "suites").resolve()
+    for arg in config.args:
+        path = (config.invocation_params.dir / arg.split("::")[0]).resolve()
+        if path == suites or suites in path.parents or path in suites.parents:
+            return True
+    return False
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "status(code): the documented status whose contract this test verifies")
+    if not runs_suites(config):
+        return
     reports = config.rootpath / "reports"
     # Reports by default, before pytest-html and junitxml read their options.
     if getattr(config.option, "htmlpath", None) is None:
@@ -74,30 +74,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(Gate(config, Path(summary)), "contract-gate")
 
 
-def resolve_settings(config: pytest.Config) -> Settings:
-    """Every setting checked up front; raises ConfigError naming what to fix."""
-    timeout = check_timeout(config.getoption("request_timeout") or DEFAULT_TIMEOUT)
-    strict = check_strict_fields(config.getoption("strict_fields"))
-    assert_formats_live_or_config_error()
-    raw_url = config.getoption("base_url", None) or config.getini("base_url") or None
-    if raw_url is None:
-        # The embedded reference server gets a token of its own; environment credentials are for real targets.
-        return Settings("", Credentials.generated(), timeout, strict, embedded=True)
-    base_url = check_base_url(raw_url)
-    credentials = credentials_from_env()
-    if credentials is None:
-        raise ConfigError(
-            f"no credentials for {base_url}: set {TOKEN_ENV} (bearer) or "
-            f"{CLIENT_ID_ENV} + {CLIENT_SECRET_ENV} (HTTP Basic) in the environment"
-        )
-    return Settings(base_url, credentials, timeout, strict)
-
-
-def assert_formats_live_or_config_error() -> None:
+def settings_from(config: pytest.Config) -> Settings:
+    """Read before pytest-base-url folds its ini value into the option, so an empty value is seen as empty."""
     try:
         assert_formats_live()
     except SchemaSetupError as exc:
         raise ConfigError(str(exc)) from None
+    return resolve_settings(
+        base_url=config.getoption("base_url", None),
+        ini_base_url=config.getini("base_url") or "",
+        timeout=config.getoption("request_timeout"),
+        strict_fields=config.getoption("strict_fields"),
+    )
 
 
 class Gate:
@@ -111,7 +99,7 @@ class Gate:
         self.client: TargetClient | None = None
         self.error: ConfigError | None = None
         try:
-            self.settings: Settings | None = resolve_settings(config)
+            self.settings: Settings | None = settings_from(config)
         except ConfigError as exc:
             self.settings, self.error = None, exc
         self.redact = Redactor(self.settings.credentials.secret_values() if self.settings else ())
@@ -156,9 +144,9 @@ class Gate:
 
     @pytest.fixture
     def target(self, request: pytest.FixtureRequest) -> Target:
-        exchanges: list[Exchange] = []
-        request.node.stash[EXCHANGES] = exchanges
-        return Target(self, exchanges)
+        judged: list = []
+        request.node.stash[EXCHANGES] = judged
+        return Target(self, judged)
 
     # -- verdicts and report ------------------------------------------------------------------
 
@@ -167,11 +155,11 @@ class Gate:
         report = yield
         if call.excinfo is not None and call.excinfo.errisinstance(ContractViolation):
             report.longrepr = str(call.excinfo.value)  # the violations, not a traceback
-        exchanges = item.stash.get(EXCHANGES, [])
+        judged = item.stash.get(EXCHANGES, [])
         if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
             extras = getattr(report, "extras", [])
-            for exchange in exchanges:
-                extras.append(_html_extra(self.redact(exchange_html(exchange))))
+            for exchange, violations in judged:
+                extras.append(_html_extra(self.redact(exchange_html(exchange, violations))))
             report.extras = extras
             self.record.add(item, report)
         self._redact_report(report)
@@ -232,9 +220,9 @@ class Gate:
 class Target:
     """What a suite test talks to: send a request, then verify the answer against the contract."""
 
-    def __init__(self, gate: Gate, exchanges: list[Exchange]):
+    def __init__(self, gate: Gate, judged: list):
         self._gate = gate
-        self._exchanges = exchanges
+        self._judged = judged  # [exchange, violations or None], in order, for the report
 
     @property
     def settings(self) -> Settings:
@@ -247,14 +235,21 @@ class Target:
         try:
             exchange = self._gate.client.get_organization(credentials=credentials, prefer_status=prefer_status)
         except TargetUnreachable as exc:
-            pytest.fail(f"no answer: {exc}", pytrace=False)
-        self._exchanges.append(exchange)
+            unreachable = str(exc)
+        else:
+            unreachable = None
+        if unreachable:  # failed outside the except block, so no chained traceback reaches the report
+            pytest.fail(f"no answer: {unreachable}", pytrace=False)
+        self._judged.append([exchange, None])
         self._gate.observe(exchange)
         return exchange
 
     def verify(self, exchange: Exchange, status: int) -> None:
         """Raise one ContractViolation listing everything wrong with this answer."""
         violations = run_checks(exchange, Expectation(status, self.settings.strict_fields))
+        for entry in self._judged:
+            if entry[0] is exchange:
+                entry[1] = violations
         if violations:
             raise ContractViolation(f"{exchange.method} {exchange.url} -> {exchange.status}", violations)
 

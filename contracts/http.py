@@ -51,7 +51,8 @@ class Exchange:
 def _retrying_adapter() -> HTTPAdapter:
     # Retry only failures to connect: a request that reached the server is never repeated,
     # so a contract failure can't be retried into a pass.
-    retry = Retry(total=None, connect=2, read=0, redirect=0, status=0, other=0, backoff_factor=0.2)
+    # read=False re-raises a read timeout as itself (not wrapped as a connection error).
+    retry = Retry(total=None, connect=2, read=False, redirect=0, status=0, other=0, backoff_factor=0.2)
     return HTTPAdapter(max_retries=retry)
 
 
@@ -81,7 +82,8 @@ class TargetClient:
         url = self.settings.operation_url
         started = time.monotonic()
         try:
-            with self.session.get(url, timeout=self.settings.timeout, allow_redirects=False, stream=True) as response:
+            # A fresh session without retries: one attempt, so a dead target is diagnosed within the timeout.
+            with requests.Session() as once, once.get(url, timeout=self.settings.timeout, allow_redirects=False, stream=True) as response:
                 return response.status_code
         except requests.exceptions.RequestException as exc:
             waited = time.monotonic() - started

@@ -10,11 +10,14 @@ from html import escape
 from pathlib import Path
 
 from . import __version__
+from .checks import documented_body
 from .http import Exchange
 from .schemas import schema_hashes
 from .table import CONTRACT
+from .violations import Violation
 
 _ORDER = {"failed": 0, "error": 0, "passed": 1, "skipped": 2}
+_VERDICT_COLOURS = {"failed": "#b00", "error": "#b00", "passed": "#080", "skipped": "#a60"}
 
 
 @dataclass
@@ -57,7 +60,7 @@ class RunRecord:
         if report.skipped and isinstance(report.longrepr, tuple):
             reason = report.longrepr[2].removeprefix("Skipped: ")
         elif report.failed:
-            reason = str(report.longrepr).splitlines()[0] if report.longrepr else "failed"
+            reason = _failure_reason(str(report.longrepr or "failed"))
         self.statuses.setdefault(marker.args[0], StatusVerdict()).merge(outcome, item.name, reason)
 
     def verdicts(self) -> dict[int, StatusVerdict]:
@@ -89,6 +92,15 @@ class RunRecord:
         }
 
 
+def _failure_reason(longrepr: str, limit: int = 240) -> str:
+    """The violations of a ContractViolation on one line (its first line only says where)."""
+    lines = [line.strip() for line in longrepr.splitlines() if line.strip()]
+    if len(lines) > 1 and "contract violation" in lines[0]:
+        lines = lines[1:]
+    text = "; ".join(lines)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def write_summary(path: Path, record: RunRecord, redact) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(redact(json.dumps(record.as_dict(), indent=2)) + "\n", encoding="utf-8")
@@ -105,14 +117,27 @@ def _headers(headers: dict[str, str]) -> str:
     return "\n".join(f"{k}: {v}" for k, v in headers.items())
 
 
-def exchange_html(exchange: Exchange) -> str:
+def _verdict_html(exchange: Exchange, violations: list[Violation] | None) -> str:
+    if violations:
+        items = "".join(f"<li><code>{escape(str(v))}</code></li>" for v in violations)
+        return f'<b style="color:#b00">Violations ({len(violations)})</b><ul>{items}</ul>'
+    if violations is None:
+        return "<p><i>Not judged by this test.</i></p>"
+    if documented_body(exchange) is None and exchange.status in CONTRACT:
+        return f"<p>Meets the contract. The reference documents no body for {exchange.status}: the body was not judged.</p>"
+    return "<p>Meets the contract.</p>"
+
+
+def exchange_html(exchange: Exchange, violations: list[Violation] | None = None) -> str:
     """The exchange inline, escaped: a `data:` link would open blank in browsers."""
     pre = '<pre style="white-space:pre-wrap;margin:2px 0 8px">{}</pre>'
+    request = f"{exchange.method} {exchange.url}\n{_headers(exchange.request_headers)}"
+    response = f"{exchange.status} {exchange.reason}\n{_headers(exchange.response_headers)}"
     return (
         '<div class="exchange">'
-        f"<b>Request</b>{pre.format(escape(f'{exchange.method} {exchange.url}' + chr(10) + _headers(exchange.request_headers)))}"
-        f"<b>Response</b> ({exchange.elapsed * 1000:.0f} ms)"
-        f"{pre.format(escape(f'{exchange.status} {exchange.reason}' + chr(10) + _headers(exchange.response_headers)))}"
+        f"{_verdict_html(exchange, violations)}"
+        f"<b>Request</b>{pre.format(escape(request))}"
+        f"<b>Response</b> ({exchange.elapsed * 1000:.0f} ms){pre.format(escape(response))}"
         f"<b>Body</b>{pre.format(escape(_pretty_body(exchange)))}"
         "</div>"
     )
@@ -121,7 +146,8 @@ def exchange_html(exchange: Exchange) -> str:
 def summary_html(record: RunRecord) -> str:
     target = "embedded reference server" + (f" ({record.target})" if record.target else "") if record.embedded else record.target
     rows = "".join(
-        f"<tr><td>{status}</td><td>{escape(CONTRACT[status].meaning)}</td><td>{escape(v.outcome)}</td>"
+        f"<tr><td>{status}</td><td>{escape(CONTRACT[status].meaning)}</td>"
+        f'<td style="color:{_VERDICT_COLOURS.get(v.outcome, "#555")};font-weight:bold">{escape(v.outcome)}</td>'
         f"<td>{escape('; '.join(v.reasons))}</td></tr>"
         for status, v in record.verdicts().items()
     )

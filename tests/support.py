@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -26,6 +28,13 @@ class GateRun:
     @property
     def verdicts(self) -> dict[str, str]:
         return {status: entry["verdict"] for status, entry in self.summary["statuses"].items()}
+
+    @property
+    def report_extras(self) -> str:
+        """The per-test HTML extras, as the browser renders them (pytest-html keeps them in a JSON blob)."""
+        page = (self.out_dir / "report.html").read_text(encoding="utf-8")
+        blob = json.loads(html.unescape(re.search(r'data-jsonblob="([^"]*)"', page).group(1)))
+        return "\n".join(extra["content"] for runs in blob["tests"].values() for run in runs for extra in run["extras"])
 
     def artifacts(self) -> dict[str, str]:
         """Console output and every file the run wrote, by name."""
