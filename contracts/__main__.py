@@ -17,6 +17,7 @@ def serve(args: argparse.Namespace) -> int:
         credentials, source = credentials_from_env(), "the environment"
         if credentials is None:
             credentials, source = Credentials.generated(), "generated"
+    _check_port_free(args.host, args.port)
     server = start_reference_server(credentials, host=args.host, port=args.port, quiet=False)
     shown = f"bearer token {credentials.token}" if source == "generated" else f"{credentials.describe()} from {source}"
     print(f"reference server on {server.url}/account/organization; credentials: {shown}", flush=True)
@@ -27,6 +28,17 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         server.close()
     return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """werkzeug reports a busy port on two lines and exits; say it in one, with the fix."""
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise OSError(f"cannot listen on {host}:{port} ({exc.strerror}): choose another --port") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

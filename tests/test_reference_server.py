@@ -1,0 +1,81 @@
+"""The reference server: faithful to the reference, strict about credentials, honouring Prefer."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from contracts.config import Credentials, Settings
+from contracts.http import TargetClient
+from contracts.validation import validate
+
+from .conftest import TOKEN
+from .support import REPO
+
+
+@pytest.fixture
+def client(reference_url):
+    client = TargetClient(Settings(reference_url, Credentials.bearer(TOKEN), timeout=5))
+    yield client
+    client.close()
+
+
+def test_organization_is_valid_and_needs_the_token(client):
+    good = client.get_organization(credentials=Credentials.bearer(TOKEN))
+    assert good.status == 200 and validate("organization", good.json) == []
+    assert client.get_organization(credentials=None).status == 401
+    assert client.get_organization(credentials=Credentials.bearer(TOKEN + "x")).status == 401
+
+
+@pytest.mark.parametrize("status", [400, 402, 500, 502])
+def test_prefer_selects_a_documented_status_with_an_envelope(client, status):
+    answer = client.get_organization(credentials=Credentials.bearer(TOKEN), prefer_status=status)
+    assert answer.status == status and validate("error", answer.json) == []
+
+
+def test_prefer_for_an_undocumented_status_is_ignored(client):
+    assert client.get_organization(credentials=Credentials.bearer(TOKEN), prefer_status=418).status == 200
+
+
+def test_basic_credentials(serve):
+    from contracts.server import ReferenceApp
+
+    credentials = Credentials.basic("client-1", "s3cret")
+    url = serve(ReferenceApp(credentials))
+    assert requests.get(url + "/account/organization", auth=("client-1", "s3cret"), timeout=5).status_code == 200
+    assert requests.get(url + "/account/organization", auth=("client-1", "nope"), timeout=5).status_code == 401
+
+
+def test_serve_command_runs_standalone(unused_port):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTRACT_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "contracts", "serve", "--port", str(unused_port), "--token", TOKEN],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert f"reference server on http://127.0.0.1:{unused_port}/account/organization" in server.stdout.readline()
+        url = f"http://127.0.0.1:{unused_port}/account/organization"
+        assert requests.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5).status_code == 200
+        assert requests.get(url, timeout=5).status_code == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_serve_on_a_busy_port_is_one_line(reference_url):
+    port = reference_url.rsplit(":", 1)[1]
+    done = subprocess.run([sys.executable, "-m", "contracts", "serve", "--port", port], cwd=REPO, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def unused_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
