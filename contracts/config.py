@@ -126,7 +126,7 @@ def check_strict_fields(value: str | None) -> frozenset[str]:
     if unknown or not names:
         raise ConfigError(
             f"--strict-fields {value!r} names unknown kind(s) {', '.join(unknown) or '(none)'}: "
-            f"use --strict-fields alone or a comma list of {', '.join(STRICT_KINDS)}"
+            f"use --strict-fields alone or --strict-fields={','.join(STRICT_KINDS)} (a bare --strict-fields takes the next word as its value)"
         )
     return frozenset(names)
 

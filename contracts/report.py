@@ -14,6 +14,7 @@ from .checks import documented_body
 from .http import Exchange
 from .schemas import schema_hashes
 from .table import CONTRACT
+from .validation import NotJSON, validate
 from .violations import Violation
 
 _ORDER = {"failed": 0, "error": 0, "passed": 1, "skipped": 2}
@@ -124,8 +125,25 @@ def _verdict_html(exchange: Exchange, violations: list[Violation] | None) -> str
     if violations is None:
         return "<p><i>Not judged by this test.</i></p>"
     if documented_body(exchange) is None and exchange.status in CONTRACT:
-        return f"<p>Meets the contract. The reference documents no body for {exchange.status}: the body was not judged.</p>"
+        return (
+            f"<p>Meets the contract. The reference documents no body for {exchange.status}, so the body "
+            f"does not decide the verdict{escape(_envelope_note(exchange))}.</p>"
+        )
     return "<p>Meets the contract.</p>"
+
+
+def _envelope_note(exchange: Exchange) -> str:
+    """For a status-only response: whether its body happens to be the error envelope (information only)."""
+    try:
+        document = exchange.json
+    except NotJSON:
+        return ""
+    if not isinstance(document, dict) or not {"trackingId", "error"} & document.keys():
+        return ""
+    problems = validate("error", document)
+    if not problems:
+        return "; it is a valid error envelope"
+    return "; it resembles the error envelope but " + "; ".join(str(v) for v in problems)
 
 
 def exchange_html(exchange: Exchange, violations: list[Violation] | None = None) -> str:
