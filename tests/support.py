@@ -42,16 +42,21 @@ class GateRun:
         return {"console": self.output, **files}
 
 
-def run_gate(out_dir: Path, *args: str, base_url: str | None = None, env: dict[str, str] | None = None, timeout: float = 180) -> GateRun:
-    """Run the real suites (target checks only, no offline property tests) as a user would, in a subprocess."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "not client_validation",
+def gate_arguments(out_dir: Path, *args: str, base_url: str | None = None) -> list[str]:
+    """pytest's arguments for one gate run writing its outputs into `out_dir`."""
+    arguments = [
+        "-p", "no:cacheprovider", "-m", "not client_validation",
         f"--html={out_dir / 'report.html'}", f"--junitxml={out_dir / 'junit.xml'}", f"--summary-json={out_dir / 'summary.json'}",
     ]
     if base_url is not None:
-        command.append(f"--base-url={base_url}")
-    command.extend(args)
+        arguments.append(f"--base-url={base_url}")
+    return [*arguments, *args]
+
+
+def run_gate(out_dir: Path, *args: str, base_url: str | None = None, env: dict[str, str] | None = None, timeout: float = 180) -> GateRun:
+    """Run the real suites (target checks only, no offline property tests) as a user would, in a subprocess."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pytest", *gate_arguments(out_dir, *args, base_url=base_url)]
     clean = {k: v for k, v in os.environ.items() if k not in GATE_ENV_VARS}
     clean.update(env or {})
     done = subprocess.run(command, cwd=REPO, env=clean, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)

@@ -1,0 +1,352 @@
+"""A fault server for the mutation catalogue: the reference server, broken in one named way per path prefix.
+
+`http://HOST:PORT/fault/<name>` is a base URL whose `/account/organization` answers exactly like the
+reference server except for fault <name>. A fault rewrites the reference's answer for one status
+(200 with valid credentials, 401 without them, 400/402/502 for `Prefer: code=NNN`); `red` faults
+break the reference, and that status row must fail; `green` ones honour it, and the gate must pass.
+Field faults are generated from the schemas, so a schema change changes the catalogue.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import reduce
+from operator import getitem
+
+from werkzeug.wrappers import Request, Response
+
+from contracts.config import Credentials
+from contracts.schemas import registry, schema
+from contracts.server import OPERATION_PATH, SAMPLE_ORGANIZATION, ReferenceApp, envelope
+from contracts.table import CONTRACT, ERROR_STATUSES_WITH_BODY
+from contracts.validation import child_path, json_type
+
+RED, GREEN = "red", "green"
+JSON = "application/json"
+PREFIX = "/fault/"
+
+Rewrite = Callable[[Request, Response], Response]
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    status: int  # the reference answer this fault rewrites; for a red fault, the status row that must fail
+    rewrite: Rewrite
+    verdict: str = RED
+    path: str | None = None  # the JSON path a red fault's failure text must name
+    gate_args: tuple[str, ...] = ()  # extra gate options this variant needs
+    skipped: tuple[int, ...] = ()  # green variants: status rows that must be skipped, never passed
+
+
+# -- answers --------------------------------------------------------------------------------------
+
+
+def answer(body: bytes | str, status: int, content_type: str | None = JSON, **headers: str) -> Response:
+    """A response with exactly this content type, or none at all."""
+    response = Response(body, status=status, headers=headers)
+    del response.headers["Content-Type"]
+    if content_type is not None:
+        response.headers["Content-Type"] = content_type
+    return response
+
+
+def document(reference: Response) -> object:
+    return json.loads(reference.get_data())
+
+
+def rebody(transform: Callable[[object], object]) -> Rewrite:
+    """The reference's JSON document, transformed, with the reference's status and a JSON content type."""
+    return lambda request, reference: answer(json.dumps(transform(document(reference))), reference.status_code)
+
+
+def raw_body(body: bytes | str | Callable[[Response], bytes | str], content_type: str | None = JSON) -> Rewrite:
+    """A body as bytes on the wire (for what `json.dumps` cannot write), with the reference's status."""
+
+    def rewrite(request: Request, reference: Response) -> Response:
+        data = body(reference) if callable(body) else body
+        return answer(data, reference.status_code, content_type)
+
+    return rewrite
+
+
+def content_type(value: str | None) -> Rewrite:
+    """The reference's body unchanged, under another content type (or none)."""
+    return lambda request, reference: answer(reference.get_data(), reference.status_code, value)
+
+
+def status_answer(status: int, body: bytes | str = "", content_type: str | None = None) -> Rewrite:
+    return lambda request, reference: answer(body, status, content_type)
+
+
+def restatus(status: int) -> Rewrite:
+    """The reference's answer under another status."""
+    return lambda request, reference: answer(reference.get_data(), status, reference.content_type)
+
+
+def organization_answer(request: Request, reference: Response) -> Response:
+    return answer(json.dumps(SAMPLE_ORGANIZATION), 200)
+
+
+def reference_text(transform: Callable[[str], str]) -> Callable[[Response], str]:
+    return lambda reference: transform(reference.get_data(as_text=True))
+
+
+# -- document edits -------------------------------------------------------------------------------
+
+
+def json_path(keys: tuple[str, ...]) -> str:
+    """The path as the gate prints it, e.g. `$.error.code`."""
+    return reduce(child_path, keys, "$")
+
+
+def without(*keys: str) -> Callable[[object], object]:
+    def transform(doc: object) -> object:
+        doc = copy.deepcopy(doc)
+        reduce(getitem, keys[:-1], doc).pop(keys[-1], None)
+        return doc
+
+    return transform
+
+
+def replaced(keys: tuple[str, ...], value: object) -> Callable[[object], object]:
+    def transform(doc: object) -> object:
+        doc = copy.deepcopy(doc)
+        reduce(getitem, keys[:-1], doc)[keys[-1]] = value
+        return doc
+
+    return transform
+
+
+def merged(**extra: object) -> Callable[[object], object]:
+    return lambda doc: {**doc, **extra}
+
+
+# -- fields, read from the schemas ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    keys: tuple[str, ...]
+    type: str
+    required: bool
+
+    @property
+    def path(self) -> str:
+        return json_path(self.keys)
+
+    @property
+    def label(self) -> str:
+        return ".".join(self.keys)
+
+
+def documented_fields(kind: str) -> list[Field]:
+    """Every property of the body schema, nested ones included, with its JSON type and whether it is required."""
+    found: list[Field] = []
+
+    def resolve(node: dict, resolver):
+        if "$ref" not in node:
+            return node, resolver
+        resolved = resolver.lookup(node["$ref"])
+        return resolved.contents, resolved.resolver
+
+    def walk(node: dict, keys: tuple[str, ...], resolver) -> None:
+        node, resolver = resolve(node, resolver)
+        required = set(node.get("required", ()))
+        for name, member in node.get("properties", {}).items():
+            member_node, member_resolver = resolve(member, resolver)
+            found.append(Field(keys + (name,), member_node["type"], name in required))
+            walk(member_node, keys + (name,), member_resolver)
+
+    root = schema(kind)
+    walk(root, (), registry().resolver(base_uri=root["$id"]))
+    return found
+
+
+# Wrong values per documented type, the most confusable first: a number written as a string,
+# a boolean where a number belongs (in Python `True == 1`), then null.
+WRONG_VALUES: dict[str, tuple[object, ...]] = {
+    "string": (42, None),
+    "number": ("100000", True, None),
+    "boolean": ("false", None),
+    "object": ("The upstream provider failed.", None),
+}
+
+
+def field_faults(kind: str, status: int, *, every_wrong_type: bool) -> Iterator[Fault]:
+    """One `missing` fault per required field and one `as_<type>` fault per wrong value of each field."""
+    for field in documented_fields(kind):
+        if field.required:
+            yield Fault(f"{status}-{field.label}-missing", status, rebody(without(*field.keys)), path=field.path)
+        wrong = WRONG_VALUES[field.type] if every_wrong_type else WRONG_VALUES[field.type][:1]
+        for value in wrong:
+            yield Fault(f"{status}-{field.label}-as-{json_type(value)}", status, rebody(replaced(field.keys, value)), path=field.path)
+
+
+def optional_fields_absent(kind: str, status: int) -> Fault:
+    optional = [field.keys for field in documented_fields(kind) if not field.required]
+    return Fault(f"{status}-optional-fields-absent", status, rebody(lambda doc: reduce(lambda d, keys: without(*keys)(d), optional, doc)), GREEN)
+
+
+# -- the catalogue --------------------------------------------------------------------------------
+
+GATEWAY_PAGE = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n"
+
+
+def organization_faults() -> Iterator[Fault]:
+    """The 200 body: every field, then values, JSON syntax, content type and body shape."""
+    yield from field_faults("organization", 200, every_wrong_type=True)
+
+    def value(name: str, field: str, bad: object) -> Fault:
+        return Fault(f"200-{field}-{name}", 200, rebody(replaced((field,), bad)), path=json_path((field,)))
+
+    yield value("out-of-set", "organizationType", "enterprise")
+    yield value("wrong-case", "organizationType", "Paid")
+    yield value("impossible-day", "anniversaryDate", "2026-02-29")
+    yield value("slashes", "anniversaryDate", "2026/12/01")
+    yield value("basic-iso-format", "anniversaryDate", "20261201")
+    yield value("with-time", "anniversaryDate", "2026-12-01T00:00:00Z")
+    yield value("impossible-day", "createdAt", "2024-02-30T09:26:53Z")
+    yield value("no-offset", "createdAt", "2024-03-14T09:26:53")
+    yield value("epoch-seconds", "createdAt", "1710408413")
+    yield value("day-first", "updatedAt", "20/11/2026 16:05:12")
+    yield value("trailing-newline", "updatedAt", "2026-11-20T16:05:12Z\n")
+
+    def text(name: str, edit: Callable[[str], str], path: str = "$") -> Fault:
+        return Fault(f"200-{name}", 200, raw_body(reference_text(edit)), path=path)
+
+    yield text("json-nan", lambda body: body.replace('"messagesCap": 100000', '"messagesCap": NaN'))
+    yield text("json-infinity", lambda body: body.replace('"costCap": 250.5', '"costCap": Infinity'))
+    yield text("json-trailing-comma", lambda body: body[:-1] + ",}")
+    yield text("json-single-quotes", lambda body: body.replace('"', "'"))
+    yield text("truncated-body", lambda body: body[: len(body) // 2])
+    yield Fault("200-body-latin-1", 200, raw_body(lambda ref: json.dumps({**document(ref), "name": "Acmé"}, ensure_ascii=False).encode("latin-1")), path="$")
+    yield Fault("200-empty-body", 200, raw_body(b""), path="$")
+    yield Fault("200-body-null", 200, raw_body("null"), path="$")
+    yield Fault("200-body-array", 200, rebody(lambda doc: [doc]), path="$")
+    yield Fault("200-body-wrapped", 200, rebody(lambda doc: {"data": doc}), path="$.organizationId")
+    yield Fault("200-gateway-page", 200, raw_body(GATEWAY_PAGE, "text/html"), path="$")
+    yield Fault("200-content-type-text-plain", 200, content_type("text/plain"), path="header Content-Type")
+    yield Fault("200-content-type-html", 200, content_type("text/html; charset=utf-8"), path="header Content-Type")
+    yield Fault("200-content-type-missing", 200, content_type(None), path="header Content-Type")
+    yield Fault("200-valid-credentials-refused", 200, status_answer(401), path="HTTP status")
+
+
+def credential_faults() -> Iterator[Fault]:
+    """401: the operation must refuse missing and wrong credentials, with 401."""
+
+    def accepted_when(missing: bool) -> Rewrite:
+        def rewrite(request: Request, reference: Response) -> Response:
+            if ("Authorization" not in request.headers) == missing:
+                return organization_answer(request, reference)
+            return reference
+
+        return rewrite
+
+    yield Fault("401-missing-credentials-accepted", 401, accepted_when(missing=True), path="HTTP status")
+    yield Fault("401-wrong-credentials-accepted", 401, accepted_when(missing=False), path="HTTP status")
+    yield Fault("401-bad-credentials-get-403", 401, restatus(403), path="HTTP status")
+
+
+def envelope_faults(status: int) -> Iterator[Fault]:
+    """An error status with a documented body: every envelope defect."""
+    # The null variants are proven on the 200 body; one wrong type per field keeps the catalogue small.
+    yield from field_faults("error", status, every_wrong_type=False)
+    flattened = lambda doc: {"trackingId": doc["trackingId"], **doc["error"]}  # noqa: E731
+    yield Fault(f"{status}-flattened-envelope", status, rebody(flattened), path="$.error")
+    yield Fault(f"{status}-gateway-page", status, raw_body(GATEWAY_PAGE, "text/html"), path="$")
+
+
+def conforming_variants() -> Iterator[Fault]:
+    """Answers that honour the reference: the gate must stay green."""
+    yield Fault("200-extra-fields", 200, rebody(merged(plan={"tier": "pro", "seats": 12}, region="eu-west-1")), GREEN)
+    yield Fault("402-extra-fields", 402, rebody(lambda doc: {**doc, "requestId": "r-1", "error": {**doc["error"], "docs": "https://example.invalid"}}), GREEN)
+    yield optional_fields_absent("organization", 200)
+    for status in ERROR_STATUSES_WITH_BODY:
+        yield optional_fields_absent("error", status)
+    yield Fault("401-gateway-page", 401, status_answer(401, GATEWAY_PAGE, "text/html"), GREEN)
+    yield Fault("401-empty-body-no-headers", 401, status_answer(401), GREEN)
+    yield Fault("401-invalid-json", 401, status_answer(401, "{not json", JSON), GREEN)
+    # 500 documents no body: a gateway page there is fine; the 402 shape then goes unverified (skipped).
+    yield Fault("500-gateway-page-for-402", 402, status_answer(500, GATEWAY_PAGE, "text/html"), GREEN, skipped=(402,))
+    yield Fault("402-prefer-ignored", 402, organization_answer, GREEN, skipped=(402,))
+    yield Fault("200-charset", 200, content_type("application/json; charset=utf-8"), GREEN)
+    yield Fault("402-charset", 402, content_type("application/json;charset=UTF-8"), GREEN)
+    yield Fault("200-media-type-uppercase", 200, content_type("Application/JSON; Charset=UTF-8"), GREEN)
+    yield Fault("200-large-numbers", 200, raw_body(reference_text(lambda body: body.replace("100000", "1e308").replace("5000", "123456789012345678901234567890").replace("1200", "1.5E+400"))), GREEN)
+    yield Fault("200-floats", 200, rebody(merged(messagesCap=100000.0, costCap=0.1, smsCap=-0.0)), GREEN)
+    yield Fault("200-timestamp-offsets-fractions", 200, rebody(merged(createdAt="2024-03-14T09:26:53.123456789+05:30", updatedAt="2026-11-20T16:05:12-00:00")), GREEN)
+    yield Fault("200-timestamp-lowercase", 200, rebody(merged(createdAt="2024-03-14t09:26:53z")), GREEN)
+    yield Fault("200-timestamp-leap-second", 200, rebody(merged(updatedAt="2016-12-31T23:59:60Z")), GREEN)
+    yield Fault("200-leap-day", 200, rebody(merged(anniversaryDate="2028-02-29")), GREEN)
+    yield Fault("200-unicode-text", 200, raw_body(lambda ref: json.dumps({**document(ref), "name": "Acme Benachrichtigungen — 通知 🚀"}, ensure_ascii=False).encode()), GREEN)
+    yield Fault("200-pretty-printed", 200, raw_body(lambda ref: json.dumps(document(ref), indent=4) + "\n\n"), GREEN)
+    yield Fault("200-gzip", 200, gzipped, GREEN)
+    yield Fault("200-chunked", 200, chunked, GREEN)
+    yield Fault("200-slow-in-time", 200, slow(0.5), GREEN, gate_args=("--request-timeout", "3"))
+
+
+def gzipped(request: Request, reference: Response) -> Response:
+    return answer(gzip.compress(reference.get_data()), reference.status_code, JSON, **{"Content-Encoding": "gzip"})
+
+
+def chunked(request: Request, reference: Response) -> Response:
+    """Streamed in pieces, without Content-Length (werkzeug sends it chunked)."""
+    data = reference.get_data()
+    return Response((data[i : i + 16] for i in range(0, len(data), 16)), status=reference.status_code, content_type=JSON)
+
+
+def slow(seconds: float) -> Rewrite:
+    def rewrite(request: Request, reference: Response) -> Response:
+        time.sleep(seconds)
+        return reference
+
+    return rewrite
+
+
+def build_catalogue() -> dict[str, Fault]:
+    faults = [*organization_faults(), *credential_faults()]
+    for status in ERROR_STATUSES_WITH_BODY:
+        faults.extend(envelope_faults(status))
+    faults.extend(conforming_variants())
+    catalogue = {fault.name: fault for fault in faults}
+    assert len(catalogue) == len(faults), "fault names must be unique"
+    assert all(fault.status in CONTRACT for fault in faults)
+    return catalogue
+
+
+CATALOGUE = build_catalogue()
+
+
+# -- the server -----------------------------------------------------------------------------------
+
+
+class FaultApp:
+    """WSGI app: `/fault/<name>/account/organization` answers like the reference, broken by fault <name>."""
+
+    def __init__(self, credentials: Credentials, catalogue: dict[str, Fault] = CATALOGUE):
+        self.reference = ReferenceApp(credentials)
+        self.catalogue = catalogue
+
+    def respond(self, request: Request) -> Response:
+        name, _, rest = request.path.removeprefix(PREFIX).partition("/")
+        fault = self.catalogue.get(name) if request.path.startswith(PREFIX) else None
+        if fault is None:
+            return answer(json.dumps({"error": f"no fault at {request.path}; try {PREFIX}<name>{OPERATION_PATH}"}), 404)
+        environ = dict(request.environ, PATH_INFO="/" + rest)
+        reference = self.reference.respond(Request(environ))
+        if reference.status_code != fault.status:
+            return reference
+        return fault.rewrite(request, reference)
+
+    def __call__(self, environ, start_response):
+        return self.respond(Request(environ))(environ, start_response)
+
+
+def base_url(server_url: str, fault: Fault) -> str:
+    return f"{server_url}{PREFIX}{fault.name}"
