@@ -22,11 +22,15 @@ _JSON_TYPES = ((bool, "boolean"), (type(None), "null"), (str, "string"), (dict, 
 
 
 class NotJSON(ValueError):
-    """The body is not a standard JSON document."""
+    """The body is not a standard JSON document.
 
-    def __init__(self, violation: Violation):
+    `violation` says so for the whole document; `violations` names each offending member by its
+    path where one can be named (`$.costCap: ... the non-standard token NaN`), else holds `violation`."""
+
+    def __init__(self, violation: Violation, located: list[Violation] | None = None):
         super().__init__(str(violation))
         self.violation = violation
+        self.violations = located or [violation]
 
 
 def json_type(value: object) -> str:
@@ -47,12 +51,32 @@ def child_path(parent: str, key: str | int) -> str:
     return f"{parent}.{key}" if _IDENTIFIER.match(key) else f"{parent}[{json.dumps(key)}]"
 
 
-def _reject_constant(token: str) -> object:
-    raise NotJSON(Violation("$", "standard JSON (RFC 8259)", f"the non-standard token {token}"))
+class _NonStandardToken:
+    """Stands in for NaN/Infinity/-Infinity while parsing, so the member holding it can be named."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: str):
+        self.token = token
+
+
+def _non_standard_tokens(document: object) -> list[Violation]:
+    """Each stand-in with the JSON path of its member, in document order."""
+    found: list[Violation] = []
+    pending: list[tuple[str, object]] = [("$", document)]
+    while pending:  # iterative: a deeply nested document must not overflow the stack
+        path, node = pending.pop()
+        if isinstance(node, _NonStandardToken):
+            found.append(Violation(path, "standard JSON (RFC 8259)", f"the non-standard token {node.token}"))
+        elif isinstance(node, dict):
+            pending.extend((child_path(path, k), v) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            pending.extend((child_path(path, i), v) for i, v in reversed(list(enumerate(node))))
+    return found
 
 
 def parse_json(raw: bytes | str) -> object:
-    """Parse like a strict client: no NaN/Infinity, no empty body, no truncated document."""
+    """Parse like a strict client: no NaN/Infinity, no empty body, no truncated document; raises only `NotJSON`."""
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
@@ -61,11 +85,28 @@ def parse_json(raw: bytes | str) -> object:
     if not raw.strip():
         raise NotJSON(Violation("$", "a JSON document", "an empty body"))
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
+        document = json.loads(raw, parse_constant=_NonStandardToken)
     except json.JSONDecodeError as exc:
         truncated = exc.pos >= len(raw.rstrip()) or exc.msg.startswith("Unterminated string")
         what = "a truncated JSON document" if truncated else f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         raise NotJSON(Violation("$", "a complete JSON document", what)) from None
+    except ValueError:  # an integer beyond Python's conversion limit (4300 digits)
+        raise NotJSON(Violation("$", "a JSON document a client can parse", "an integer too long to convert")) from None
+    except RecursionError:
+        raise NotJSON(Violation("$", "a JSON document a client can parse", "nesting too deep to parse")) from None
+    tokens = _non_standard_tokens(document) if isinstance(document, (dict, list, _NonStandardToken)) else []
+    if tokens:
+        raise NotJSON(Violation("$", "standard JSON (RFC 8259)", tokens[0].got), tokens)
+    return document
+
+
+def check_document(kind: str, raw: bytes | str) -> tuple[object, list[Violation]]:
+    """Parse strictly, then validate: the document (None when it is not JSON) and every violation."""
+    try:
+        document = parse_json(raw)
+    except NotJSON as exc:
+        return None, exc.violations
+    return document, validate(kind, document)
 
 
 def _violations_of(error: ValidationError) -> list[Violation]:

@@ -37,6 +37,11 @@ class ContractViolation(AssertionError):
     def __init__(self, where: str, violations: list[Violation]):
         self.where = where
         self.violations = list(violations)
-        lines = "\n".join(f"  {v}" for v in self.violations)
-        count = len(self.violations)
-        super().__init__(f"{where}: {count} contract violation{'s' if count != 1 else ''}\n{lines}")
+        super().__init__(listing(where, self.violations))
+
+
+def listing(where: str, violations: list[Violation] | tuple[Violation, ...]) -> str:
+    """`where: N contract violations` and one indented line per violation."""
+    count = len(violations)
+    lines = "\n".join(f"  {v}" for v in violations)
+    return f"{where}: {count} contract violation{'s' if count != 1 else ''}\n{lines}"
