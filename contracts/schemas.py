@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import cache
+import re
+from functools import cache, partial
 from pathlib import Path
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -17,6 +18,10 @@ KINDS = {"organization": "organization.schema.json", "error": "error.schema.json
 
 # A value each format checker must refuse; a checker that accepts it is not live.
 _FORMAT_PROBES = {"date": "2026-02-30", "date-time": "not a timestamp"}
+
+
+# A timestamp whose seconds are 60: hour, minute, offset sign, offset hour, offset minute.
+_LEAP_SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T(\d{2}):(\d{2}):60(?:\.\d+)?(?:Z|([+-])(\d{2}):(\d{2}))", re.ASCII | re.IGNORECASE)
 
 
 class SchemaSetupError(RuntimeError):
@@ -50,7 +55,34 @@ def schema(kind: str) -> dict:
 @cache
 def validator(kind: str) -> Draft202012Validator:
     """A validator built once per kind and reused; formats are asserted, not just annotated."""
-    return Draft202012Validator(schema(kind), registry=registry(), format_checker=FormatChecker())
+    return Draft202012Validator(schema(kind), registry=registry(), format_checker=format_checker())
+
+
+def _rfc3339_timestamp(rfc3339_validator_check, instance: object) -> bool:
+    """RFC 3339 section 5.6, where rfc3339-validator alone is wrong both ways: its pattern lets a final
+    newline through (`$` under re.match), and it refuses the leap second 23:59:60 UTC, which RFC 3339 allows."""
+    if not isinstance(instance, str):
+        return True
+    if "\n" in instance:
+        return False
+    leap = _LEAP_SECOND.fullmatch(instance)
+    if leap is None:
+        return rfc3339_validator_check(instance)
+    hour, minute, sign, offset_hour, offset_minute = leap.groups()
+    offset = (int(offset_hour) * 60 + int(offset_minute)) * (-1 if sign == "-" else 1) if sign else 0
+    at_utc = (int(hour) * 60 + int(minute) - offset) % (24 * 60)
+    before_leap = instance[: leap.end(2)] + ":59" + instance[leap.end(2) + 3 :]
+    return at_utc == 23 * 60 + 59 and rfc3339_validator_check(before_leap)
+
+
+def format_checker() -> FormatChecker:
+    """jsonschema's format checkers, with `date-time` held to RFC 3339; without rfc3339-validator
+    there is no `date-time` checker at all, and `assert_formats_live` stops the run."""
+    checker = FormatChecker()
+    if "date-time" in checker.checkers:
+        check, raises = checker.checkers["date-time"]
+        checker.checks("date-time", raises=raises)(partial(_rfc3339_timestamp, check))
+    return checker
 
 
 def formats_used() -> set[str]:
@@ -72,7 +104,7 @@ def formats_used() -> set[str]:
 
 def assert_formats_live() -> None:
     """Fail closed: jsonschema passes any format it has no checker for (date-time without rfc3339-validator)."""
-    checker = FormatChecker()
+    checker = format_checker()
     dead = []
     for fmt in sorted(formats_used()):
         probe = _FORMAT_PROBES.get(fmt)
