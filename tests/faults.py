@@ -216,6 +216,7 @@ def organization_faults() -> Iterator[Fault]:
     yield value("epoch-seconds", "createdAt", "1710408413")
     yield value("day-first", "updatedAt", "20/11/2026 16:05:12")
     yield value("trailing-newline", "updatedAt", "2026-11-20T16:05:12Z\n")
+    yield value("leap-second-not-at-midnight-utc", "updatedAt", "2016-12-31T22:59:60Z")
 
     def text(name: str, edit: Callable[[str], str], path: str = "$") -> Fault:
         return Fault(f"200-{name}", 200, raw_body(reference_text(edit)), path=path)
@@ -283,6 +284,7 @@ def conforming_variants() -> Iterator[Fault]:
     yield Fault("200-timestamp-offsets-fractions", 200, rebody(merged(createdAt="2024-03-14T09:26:53.123456789+05:30", updatedAt="2026-11-20T16:05:12-00:00")), GREEN)
     yield Fault("200-timestamp-lowercase", 200, rebody(merged(createdAt="2024-03-14t09:26:53z")), GREEN)
     yield Fault("200-timestamp-leap-second", 200, rebody(merged(updatedAt="2016-12-31T23:59:60Z")), GREEN)
+    yield Fault("200-timestamp-leap-second-with-offset", 200, rebody(merged(updatedAt="2016-12-31T15:59:60.5-08:00")), GREEN)
     yield Fault("200-leap-day", 200, rebody(merged(anniversaryDate="2028-02-29")), GREEN)
     yield Fault("200-unicode-text", 200, raw_body(lambda ref: json.dumps({**document(ref), "name": "Acme Benachrichtigungen — 通知 🚀"}, ensure_ascii=False).encode()), GREEN)
     yield Fault("200-pretty-printed", 200, raw_body(lambda ref: json.dumps(document(ref), indent=4) + "\n\n"), GREEN)
