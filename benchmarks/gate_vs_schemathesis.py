@@ -1,0 +1,106 @@
+"""Wall time and peak memory of one whole gate run against the reference server, beside `schemathesis run --checks all`.
+
+    python -m benchmarks.gate_vs_schemathesis [--runs 5]
+
+Both tools hit the same reference server, started here; the two commands alternate, after one warm-up
+run each, so background noise falls on both alike. Peak memory is the child's own maximum RSS (wait4).
+The gate is the whole product: every suite, the credential negatives, and the client-side property tests
+at Hypothesis' `ci` profile (as CI=true selects). Prints a Markdown table with medians and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from contracts.config import Credentials
+from contracts.server import start_reference_server
+from tests.peers import schemathesis_command
+from tests.support import GATE_ENV_VARS, REPO
+
+
+@dataclass(frozen=True)
+class Measurement:
+    seconds: float
+    peak_rss_mib: float
+    exit_code: int
+
+
+def measure(command: list[str], *, env: dict[str, str], cwd: Path) -> Measurement:
+    """Run once; wall time from start to reaped exit, peak RSS of that process alone."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Measurement(seconds, usage.ru_maxrss / 1024, process.returncode)  # ru_maxrss is in KiB on Linux
+
+
+def gate_command(url: str, out_dir: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--base-url={url}", "--hypothesis-profile=ci",
+        f"--html={out_dir / 'report.html'}", f"--junitxml={out_dir / 'junit.xml'}", f"--summary-json={out_dir / 'summary.json'}",
+    ]
+
+
+def base_env(token: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in GATE_ENV_VARS}
+    env.update(CONTRACT_API_TOKEN=token, CI="true")
+    return env
+
+
+def machine() -> str:
+    return f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}, Python {platform.python_version()}"
+
+
+def table(rows: dict[str, list[Measurement]]) -> str:
+    lines = ["| tool | runs | median wall time (s) | median peak RSS (MiB) |", "|---|---:|---:|---:|"]
+    medians = {}
+    for name, runs in rows.items():
+        wall = statistics.median(m.seconds for m in runs)
+        rss = statistics.median(m.peak_rss_mib for m in runs)
+        medians[name] = (wall, rss)
+        lines.append(f"| {name} | {len(runs)} | {wall:.2f} | {rss:.0f} |")
+    (gate_wall, gate_rss), (st_wall, st_rss) = medians.values()
+    lines.append("")
+    lines.append(f"Ratio gate / Schemathesis: wall time {gate_wall / st_wall:.2f}, peak RSS {gate_rss / st_rss:.2f}. Machine: {machine()}.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="measured runs of each tool (default 5)")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    credentials = Credentials.generated()
+    env = base_env(credentials.token)
+    with start_reference_server(credentials) as server, tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        commands = {
+            "gate (all suites, `ci` profile)": (gate_command(server.url, scratch / "gate"), REPO),
+            "schemathesis run --checks all": (schemathesis_command(server.url, credentials.token), scratch),
+        }
+        results: dict[str, list[Measurement]] = {name: [] for name in commands}
+        for round_number in range(args.runs + 1):  # round 0 warms caches (bytecode, disk) and is not counted
+            for name, (command, cwd) in commands.items():
+                result = measure(command, env=env, cwd=cwd)
+                if result.exit_code != 0:
+                    print(f"{name} exited {result.exit_code}: `{' '.join(command)}`", file=sys.stderr)
+                    return 1
+                if round_number:
+                    results[name].append(result)
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
