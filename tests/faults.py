@@ -169,11 +169,11 @@ def documented_fields(kind: str) -> list[Field]:
 
 
 # Wrong values per documented type, the most confusable first: a number written as a string,
-# a boolean where a number belongs (in Python `True == 1`), then null.
+# a boolean where a number belongs and a number where a boolean does (in Python `True == 1`), then null.
 WRONG_VALUES: dict[str, tuple[object, ...]] = {
     "string": (42, None),
     "number": ("100000", True, None),
-    "boolean": ("false", None),
+    "boolean": ("false", 0, None),
     "object": ("The upstream provider failed.", None),
 }
 
@@ -211,7 +211,9 @@ def organization_faults() -> Iterator[Fault]:
     yield value("slashes", "anniversaryDate", "2026/12/01")
     yield value("basic-iso-format", "anniversaryDate", "20261201")
     yield value("with-time", "anniversaryDate", "2026-12-01T00:00:00Z")
+    yield value("trailing-newline", "anniversaryDate", "2026-12-01\n")
     yield value("impossible-day", "createdAt", "2024-02-30T09:26:53Z")
+    yield value("comma-fraction", "createdAt", "2024-03-14T09:26:53,250Z")
     yield value("no-offset", "createdAt", "2024-03-14T09:26:53")
     yield value("epoch-seconds", "createdAt", "1710408413")
     yield value("day-first", "updatedAt", "20/11/2026 16:05:12")
@@ -261,6 +263,7 @@ def envelope_faults(status: int) -> Iterator[Fault]:
     flattened = lambda doc: {"trackingId": doc["trackingId"], **doc["error"]}  # noqa: E731
     yield Fault(f"{status}-flattened-envelope", status, rebody(flattened), path="$.error")
     yield Fault(f"{status}-gateway-page", status, raw_body(GATEWAY_PAGE, "text/html"), path="$")
+    yield Fault(f"{status}-content-type-text-plain", status, content_type("text/plain"), path="header Content-Type")
 
 
 def conforming_variants() -> Iterator[Fault]:
@@ -287,6 +290,9 @@ def conforming_variants() -> Iterator[Fault]:
     yield Fault("200-timestamp-leap-second-with-offset", 200, rebody(merged(updatedAt="2016-12-31T15:59:60.5-08:00")), GREEN)
     yield Fault("200-leap-day", 200, rebody(merged(anniversaryDate="2028-02-29")), GREEN)
     yield Fault("200-unicode-text", 200, raw_body(lambda ref: json.dumps({**document(ref), "name": "Acme Benachrichtigungen — 通知 🚀"}, ensure_ascii=False).encode()), GREEN)
+    # Escapes that are valid JSON text even where the string they denote is odd (RFC 8259 section 8.2).
+    yield Fault("200-escaped-lone-surrogate-and-nul", 200, raw_body(reference_text(lambda body: body.replace("Acme Notifications", "Acme \\ud83d \\u0000"))), GREEN)
+    yield Fault("402-empty-strings", 402, rebody(lambda doc: {"trackingId": "", "error": {"code": "", "message": ""}}), GREEN)
     yield Fault("200-pretty-printed", 200, raw_body(lambda ref: json.dumps(document(ref), indent=4) + "\n\n"), GREEN)
     yield Fault("200-gzip", 200, gzipped, GREEN)
     yield Fault("200-chunked", 200, chunked, GREEN)
