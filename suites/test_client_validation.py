@@ -1,0 +1,154 @@
+"""Client-side validation, offline: payloads generated from the schema files.
+
+Valid ones become typed models that round-trip; each targeted corruption is refused with a
+violation naming the corrupted path, whether decoded directly or served over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from contracts.client import ApiError, ErrorEnvelope, InvalidErrorBody, InvalidPayload, Organization, OrganizationClient
+from contracts.generate import corruptions, valid_payloads
+from contracts.server import RunningServer
+from contracts.table import ERROR_STATUSES_WITH_BODY
+
+pytestmark = pytest.mark.client_validation
+
+TOKEN = "tok-client-validation-5b1e"
+
+
+# -- expectations, written independently of the client's own parsing ---------------------------
+
+
+def expected_offset(text: str) -> timedelta:
+    if text[-1] in "Zz":
+        return timedelta(0)
+    sign = -1 if text[-6] == "-" else 1
+    return sign * timedelta(hours=int(text[-5:-3]), minutes=int(text[-2:]))
+
+
+def assert_same_instant_as_written(value, text: str) -> None:
+    """Wall clock, fraction and offset exactly as the string spells them (a leap second as :59.999999)."""
+    assert value.tzinfo is not None, "timestamps must be aware"
+    assert value.utcoffset() == expected_offset(text)
+    leap = text[17:19] == "60"
+    clock = text[:17].upper() + ("59" if leap else text[17:19])
+    assert value.replace(tzinfo=None, microsecond=0).isoformat() == clock
+    digits = text[20:].rstrip("Zz").split("+")[0].split("-")[0] if text[19:20] == "." else ""
+    assert value.microsecond == (999_999 if leap else int(digits[:6].ljust(6, "0")))
+
+
+def assert_model_matches(model: Organization, payload: dict) -> None:
+    for attribute, name in [("organization_id", "organizationId"), ("organization_type", "organizationType"), ("creator", "creator"), ("name", "name"), ("allow_overage", "allowOverage")]:
+        assert getattr(model, attribute) == payload[name]
+    for attribute, name in [("messages_cap", "messagesCap"), ("cost_cap", "costCap"), ("sms_cap", "smsCap"), ("call_cap", "callCap")]:
+        value = getattr(model, attribute)
+        assert value == payload.get(name) and type(value) is type(payload.get(name)), name  # int stays int, absent stays None
+    assert model.anniversary_date.isoformat() == payload["anniversaryDate"]
+    assert_same_instant_as_written(model.created_at, payload["createdAt"])
+    assert_same_instant_as_written(model.updated_at, payload["updatedAt"])
+
+
+def paths(violations) -> set[str]:
+    return {v.path for v in violations}
+
+
+# -- decoding a body --------------------------------------------------------------------------
+
+
+@given(valid_payloads("organization"))
+def test_valid_organizations_become_typed_models_that_round_trip(payload):
+    model = Organization.from_json(json.dumps(payload, ensure_ascii=False).encode())
+    assert_model_matches(model, payload)
+    assert Organization.from_json(json.dumps(model.to_document())) == model
+
+
+@given(corruptions("organization"))
+def test_each_corrupted_organization_is_refused_naming_the_corrupted_path(corruption):
+    with pytest.raises(InvalidPayload) as refused:
+        Organization.from_json(corruption.document.encode())
+    assert paths(refused.value.violations) == {corruption.path}, corruption.mutation
+    assert corruption.path in str(refused.value)
+
+
+@given(valid_payloads("error"))
+def test_valid_error_envelopes_become_typed_envelopes(payload):
+    envelope = ErrorEnvelope.from_json(json.dumps(payload))
+    detail = payload["error"]
+    assert (envelope.tracking_id, envelope.code, envelope.message) == (payload["trackingId"], detail["code"], detail["message"])
+    assert (envelope.fix, envelope.provider, envelope.provider_code) == (detail.get("fix"), detail.get("provider"), detail.get("providerCode"))
+
+
+@given(corruptions("error"))
+def test_each_corrupted_error_envelope_is_refused_naming_the_corrupted_path(corruption):
+    with pytest.raises(InvalidPayload) as refused:
+        ErrorEnvelope.from_json(corruption.document)
+    assert paths(refused.value.violations) == {corruption.path}, corruption.mutation
+
+
+# -- the same through the client, over loopback HTTP ----------------------------------------------
+
+
+class Scripted:
+    """A WSGI app answering every request with the status and body set last."""
+
+    def __init__(self):
+        self.status, self.body = 200, b"{}"
+
+    def __call__(self, environ, start_response):
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(self.body)))]
+        start_response(f"{self.status} {HTTPStatus(self.status).phrase}", headers)
+        return [self.body]
+
+
+@pytest.fixture(scope="module")
+def served():
+    app = Scripted()
+    with RunningServer(app) as server, OrganizationClient(server.url, auth=TOKEN, timeout=10) as client:
+        yield app, client
+
+
+@settings(deadline=None)  # real HTTP on loopback
+@given(payload=valid_payloads("organization"))
+def test_client_returns_the_typed_organization_served(served, payload):
+    app, client = served
+    app.status, app.body = 200, json.dumps(payload).encode()
+    assert_model_matches(client.get_organization(), payload)
+
+
+@settings(deadline=None)
+@given(corruption=corruptions("organization"))
+def test_client_refuses_a_corrupted_organization_served(served, corruption):
+    app, client = served
+    app.status, app.body = 200, corruption.document.encode()
+    with pytest.raises(InvalidPayload) as refused:
+        client.get_organization()
+    assert paths(refused.value.violations) == {corruption.path}, corruption.mutation
+
+
+@settings(deadline=None)
+@given(status=st.sampled_from(ERROR_STATUSES_WITH_BODY), payload=valid_payloads("error"))
+def test_client_raises_api_error_with_the_envelope_served(served, status, payload):
+    app, client = served
+    app.status, app.body = status, json.dumps(payload).encode()
+    with pytest.raises(ApiError) as raised:
+        client.get_organization()
+    assert raised.value.status == status and not isinstance(raised.value, InvalidPayload)
+    assert raised.value.envelope == ErrorEnvelope.from_document(payload)
+
+
+@settings(deadline=None)
+@given(status=st.sampled_from(ERROR_STATUSES_WITH_BODY), corruption=corruptions("error"))
+def test_client_refuses_a_corrupted_envelope_but_keeps_the_status(served, status, corruption):
+    app, client = served
+    app.status, app.body = status, corruption.document.encode()
+    with pytest.raises(InvalidErrorBody) as refused:
+        client.get_organization()
+    assert refused.value.status == status and refused.value.envelope is None
+    assert paths(refused.value.violations) == {corruption.path}, corruption.mutation
