@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .config import ConfigError, Credentials, credentials_from_env
+from .validate_cli import add_command as add_validate_command
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -49,11 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--port", type=int, default=8080)
     serve_cmd.add_argument("--token", help="bearer token to require (default: CONTRACT_API_TOKEN / CONTRACT_CLIENT_ID+SECRET, else generated)")
     serve_cmd.set_defaults(run=serve)
+    add_validate_command(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extras = parser.parse_known_args(argv)
+    # argparse stops filling `validate KIND [FILE ...]` at an option between KIND and the files
+    # (`validate organization --jsonl a.jsonl`); the rest are still files, not unknown arguments.
+    if extras and args.command == "validate" and not any(e.startswith("-") and e != "-" for e in extras):
+        args.files.extend(extras)
+    elif extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
     try:
         return args.run(args)
     except (ConfigError, OSError) as exc:
