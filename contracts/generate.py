@@ -1,5 +1,7 @@
 """Hypothesis strategies read off the schema files: valid payloads, and valid payloads with one
-targeted corruption whose violation must name a known JSON path.
+targeted corruption whose violation must name a known JSON path. `corruption_targets(kind)` names
+every way to break a payload (`$.costCap: number spelt as a string`, ...); `corruptions(kind, name)`
+generates one of them.
 
 Our own small strategies rather than hypothesis-jsonschema (which breaks on hypothesis >= 6.170.10),
 so hypothesis stays unpinned. They understand `type`, `enum`, `format` (date, date-time),
@@ -12,11 +14,12 @@ from __future__ import annotations
 import calendar
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from hypothesis import reject
 from hypothesis import strategies as st
 
 from .schemas import registry, schema
@@ -191,15 +194,15 @@ _OF_TYPE = {
 _ALSO_FITS = {"number": {"number", "integer"}}  # an integer is a number
 
 
-def _wrong_types(node: dict) -> st.SearchStrategy:
-    """Booleans for numbers, numbers as strings, null, and every other mistaken JSON type."""
+def _wrong_types(node: dict) -> list[tuple[str, st.SearchStrategy]]:
+    """Each mistaken JSON type on its own (booleans for numbers, null, ...), and numbers spelt as strings."""
     allowed = _ALSO_FITS.get(node["type"], {node["type"]})
-    choices = [values for name, values in _OF_TYPE.items() if name not in allowed]
+    ways = [(f"wrong JSON type {name}", values) for name, values in _OF_TYPE.items() if name not in allowed]
     if node["type"] in ("number", "integer"):
-        choices.append(numbers.map(json.dumps))  # "100": a number spelt as a string
+        ways.append(("number spelt as a string", numbers.map(json.dumps)))
     if node["type"] == "boolean":
-        choices.append(st.sampled_from(["true", "false", "True", "yes"]))
-    return st.one_of(choices)
+        ways.append(("boolean spelt as a string", st.sampled_from(["true", "false", "True", "yes"])))
+    return ways
 
 
 def _outside_enum(members: list) -> st.SearchStrategy:
@@ -283,19 +286,19 @@ _MALFORMED_FORMATS = {"date": st.one_of(impossible_dates(), non_iso_dates), "dat
 _NON_STANDARD_TOKENS = st.sampled_from([math.nan, math.inf, -math.inf])  # json.dumps writes NaN, Infinity, -Infinity
 
 
-def _mutations(field: Field) -> st.SearchStrategy[tuple[str, object]]:
-    """Every way to break this one member, each labelled."""
+def _mutations(field: Field) -> list[tuple[str, st.SearchStrategy]]:
+    """Every way to break this one member: a label, and the values that break it so."""
     node = field.node
-    choices = [st.tuples(st.just("non-standard JSON token"), _NON_STANDARD_TOKENS)]
+    ways = [("non-standard JSON token", _NON_STANDARD_TOKENS)]
     if "type" in node:
-        choices.append(st.tuples(st.just("wrong JSON type"), _wrong_types(node)))
+        ways.extend(_wrong_types(node))
     if field.required:
-        choices.append(st.just(("required field dropped", _DROP)))
+        ways.append(("required field dropped", st.just(_DROP)))
     if "enum" in node:
-        choices.append(st.tuples(st.just("value outside the enum"), _outside_enum(node["enum"])))
+        ways.append(("value outside the enum", _outside_enum(node["enum"])))
     if node.get("format") in _MALFORMED_FORMATS:
-        choices.append(st.tuples(st.just(f"malformed {node['format']}"), _MALFORMED_FORMATS[node["format"]]))
-    return st.one_of(choices)
+        ways.append((f"malformed {node['format']}", _MALFORMED_FORMATS[node["format"]]))
+    return ways
 
 
 def _with(payload: dict, keys: tuple[str, ...], value: object) -> dict:
@@ -325,34 +328,62 @@ def _render(document: object) -> str:
     return json.dumps(document, ensure_ascii=False)  # allow_nan: writes the non-standard tokens
 
 
-@st.composite
-def _member_corruptions(draw, payloads: st.SearchStrategy, mutations: list[tuple[Field, st.SearchStrategy]]) -> Corruption:
-    payload = draw(payloads)
-    field, ways = draw(st.sampled_from([pair for pair in mutations if _present(payload, pair[0].keys)]))
-    mutation, value = draw(ways)
-    return Corruption(_render(_with(payload, field.keys, value)), field.path, f"{field.path}: {mutation}")
+@dataclass(frozen=True, eq=False)
+class Target:
+    """One way to break a valid payload, named like `$.costCap: number spelt as a string`."""
+
+    name: str
+    keys: tuple[str, ...]  # the member broken; () for the whole document
+    corrupt: Callable[[dict], st.SearchStrategy[Corruption]]
+
+    def applies_to(self, payload: dict) -> bool:
+        return not self.keys or _present(payload, self.keys)
 
 
-@st.composite
-def _document_corruptions(draw, payloads: st.SearchStrategy) -> Corruption:
-    """The whole document wrong: another top-level JSON type, double-encoded, or cut short."""
-    payload = draw(payloads)
-    text = _render(payload)
-    wrong_type = draw(st.one_of(
-        st.just([payload]), st.just(text),  # an array around it; JSON inside a JSON string
+def _member_target(field: Field, mutation: str, values: st.SearchStrategy) -> Target:
+    name = f"{field.path}: {mutation}"
+
+    def corrupt(payload: dict) -> st.SearchStrategy[Corruption]:
+        return values.map(lambda value: Corruption(_render(_with(payload, field.keys, value)), field.path, name))
+
+    return Target(name, field.keys, corrupt)
+
+
+def _wrong_top_level_type(payload: dict) -> st.SearchStrategy[Corruption]:
+    return st.one_of(
+        st.just([payload]), st.just(_render(payload)),  # an array around it; JSON inside a JSON string
         _OF_TYPE["array"], _OF_TYPE["string"], numbers, st.booleans(), st.none(),
-    ))
-    cut = draw(st.integers(1, len(text) - 1))
-    return draw(st.sampled_from([
-        Corruption(_render(wrong_type), "$", "$: top-level JSON type is not an object"),
-        Corruption(text[:cut], "$", f"$: document cut after {cut} of {len(text)} characters"),
-    ]))
+    ).map(lambda value: Corruption(_render(value), "$", "$: top-level JSON type is not an object"))
 
 
-def corruptions(kind: str) -> st.SearchStrategy[Corruption]:
-    """Valid payloads broken in exactly one place, each class of mistake for each member:
-    dropped if required, wrong JSON type, NaN/Infinity, outside its enum, malformed format;
-    and the whole document of the wrong type or truncated."""
-    payloads = valid_payloads(kind)
-    mutations = [(field, _mutations(field)) for field in fields(kind)]
-    return st.one_of(_member_corruptions(payloads, mutations), _document_corruptions(payloads))
+def _cut_short(payload: dict) -> st.SearchStrategy[Corruption]:
+    text = _render(payload)
+    return st.integers(1, len(text) - 1).map(lambda cut: Corruption(text[:cut], "$", "$: document cut short"))
+
+
+def corruption_targets(kind: str) -> dict[str, Target]:
+    """Every way to break a payload of `kind`, by name: for each member, each class of mistake
+    (dropped if required, each wrong JSON type, NaN/Infinity, outside its enum, malformed format);
+    and the whole document of the wrong type or cut short."""
+    targets = [_member_target(field, mutation, values) for field in fields(kind) for mutation, values in _mutations(field)]
+    targets += [Target("$: top-level JSON type is not an object", (), _wrong_top_level_type), Target("$: document cut short", (), _cut_short)]
+    return {target.name: target for target in targets}
+
+
+@st.composite
+def _one_corruption(draw, payloads: st.SearchStrategy, targets: list[Target]) -> Corruption:
+    payload = draw(payloads)
+    possible = [target for target in targets if target.applies_to(payload)]
+    if not possible:
+        reject()  # the member's parent is optional and absent from this payload
+    return draw(draw(st.sampled_from(possible)).corrupt(payload))
+
+
+def corruptions(kind: str, target: str | None = None) -> st.SearchStrategy[Corruption]:
+    """Valid payloads broken in exactly one place: any of `corruption_targets(kind)`, or the one named.
+    (Hypothesis prefers early choices, so to try every target, parametrize over the names.)"""
+    targets = corruption_targets(kind)
+    if target is not None and target not in targets:
+        raise ValueError(f"no corruption target {target!r} for {kind}; see corruption_targets({kind!r})")
+    chosen = [targets[target]] if target is not None else list(targets.values())
+    return _one_corruption(valid_payloads(kind), chosen)
