@@ -236,6 +236,12 @@ def _credentials(auth: Auth) -> Credentials | None:
     raise ConfigError("auth must be Credentials, a bearer token string, or a (client_id, client_secret) pair")
 
 
+def _base_url(base_url: object) -> str:
+    if not isinstance(base_url, str):
+        raise ConfigError(f"base_url must be a string such as https://api.example.com, got {type(base_url).__name__}")
+    return check_base_url(base_url)
+
+
 def _seconds(timeout: object) -> float:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout <= 0:
         raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
@@ -251,7 +257,7 @@ class OrganizationClient:
     def __init__(self, base_url: str, *, auth: Auth = None, timeout: float = 10.0):
         self._credentials = _credentials(auth)
         # Settings wants credentials; TargetClient takes them per request, so a placeholder is never sent.
-        self._settings = Settings(check_base_url(base_url), self._credentials or Credentials.bearer(""), _seconds(timeout))
+        self._settings = Settings(_base_url(base_url), self._credentials or Credentials.bearer(""), _seconds(timeout))
         self._redact = Redactor(self._credentials.secret_values() if self._credentials else ())
         self._http = TargetClient(self._settings)
 

@@ -254,6 +254,7 @@ def test_credentials_echoed_by_a_server_never_reach_a_message_or_repr(mocked, au
 @pytest.mark.parametrize("kwargs, message", [
     ({"base_url": "ftp://example.test"}, "scheme 'ftp'"),
     ({"base_url": "https://user:pw@example.test"}, "carries credentials"),
+    ({"base_url": None}, "base_url must be a string"),
     ({"timeout": 0}, "timeout must be a positive number of seconds"),
     ({"timeout": float("nan")}, "timeout must be a positive number of seconds"),
     ({"timeout": "5"}, "timeout must be a positive number of seconds"),
