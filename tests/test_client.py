@@ -6,6 +6,9 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import socket
+import threading
+import time
 from dataclasses import FrozenInstanceError
 from datetime import date, datetime, timedelta, timezone
 
@@ -292,3 +295,44 @@ def test_decoding_error_envelope_offline_lists_violations():
     with pytest.raises(InvalidPayload) as refused:
         ErrorEnvelope.from_json(b'{"trackingId": "t", "error": "boom"}')
     assert str(refused.value) == 'error payload: 1 contract violation\n  $.error: expected object, got "boom" (string)'
+
+
+# -- the same failures from a real socket on loopback, not a mock -------------------------------
+
+
+@pytest.fixture
+def raw_server():
+    """A loopback server that reads one request and answers with the bytes given (or nothing), then hangs up."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    answers: list[bytes | None] = []
+
+    def serve_once():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            answer = answers[0]
+            if answer is None:
+                threading.Event().wait(2)  # say nothing: the client must time out
+            else:
+                connection.sendall(answer)
+
+    def start(answer: bytes | None) -> str:
+        answers.append(answer)
+        threading.Thread(target=serve_once, daemon=True).start()
+        return f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+    yield start
+    listener.close()
+
+
+def test_a_body_shorter_than_its_content_length_is_a_transport_error(raw_server):
+    base = raw_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n" + json.dumps(SAMPLE_ORGANIZATION).encode()[:40])
+    error = raised(OrganizationClient(base, auth=TOKEN, timeout=5), TransportError)
+    assert "cut off" in str(error)
+
+
+def test_silence_is_a_timeout_within_the_bound(raw_server):
+    base = raw_server(None)
+    started = time.monotonic()
+    error = raised(OrganizationClient(base, auth=TOKEN, timeout=0.3), TransportError)
+    assert "no answer within" in str(error) and time.monotonic() - started < 1.5
