@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from contracts.config import Credentials
 from contracts.schemas import registry, schema
-from contracts.server import OPERATION_PATH, SAMPLE_ORGANIZATION, ReferenceApp, envelope
+from contracts.server import OPERATION_PATH, SAMPLE_ORGANIZATION, ReferenceApp
 from contracts.table import CONTRACT, ERROR_STATUSES_WITH_BODY
 from contracts.validation import child_path, json_type
 
@@ -80,8 +80,9 @@ def content_type(value: str | None) -> Rewrite:
     return lambda request, reference: answer(reference.get_data(), reference.status_code, value)
 
 
-def status_answer(status: int, body: bytes | str = "", content_type: str | None = None) -> Rewrite:
-    return lambda request, reference: answer(body, status, content_type)
+def status_answer(status: int, body: bytes | str = "", media_type: str | None = None) -> Rewrite:
+    """This status and body instead of the reference's answer."""
+    return lambda request, reference: answer(body, status, media_type)
 
 
 def restatus(status: int) -> Rewrite:
@@ -95,6 +96,19 @@ def organization_answer(request: Request, reference: Response) -> Response:
 
 def reference_text(transform: Callable[[str], str]) -> Callable[[Response], str]:
     return lambda reference: transform(reference.get_data(as_text=True))
+
+
+def literal_members(**members: str) -> Callable[[Response], str]:
+    """The reference's document as JSON text, with these members written as the given raw text (`NaN`, `1.5E+400`)."""
+
+    def text(reference: Response) -> str:
+        placeholders = {name: f"@literal:{name}@" for name in members}
+        written = json.dumps({**document(reference), **placeholders})
+        for name, raw in members.items():
+            written = written.replace(json.dumps(placeholders[name]), raw)
+        return written
+
+    return text
 
 
 # -- document edits -------------------------------------------------------------------------------
@@ -223,8 +237,8 @@ def organization_faults() -> Iterator[Fault]:
     def text(name: str, edit: Callable[[str], str], path: str = "$") -> Fault:
         return Fault(f"200-{name}", 200, raw_body(reference_text(edit)), path=path)
 
-    yield text("json-nan", lambda body: body.replace('"messagesCap": 100000', '"messagesCap": NaN'))
-    yield text("json-infinity", lambda body: body.replace('"costCap": 250.5', '"costCap": Infinity'))
+    yield Fault("200-json-nan", 200, raw_body(literal_members(messagesCap="NaN")), path="$")
+    yield Fault("200-json-infinity", 200, raw_body(literal_members(costCap="-Infinity")), path="$")
     yield text("json-trailing-comma", lambda body: body[:-1] + ",}")
     yield text("json-single-quotes", lambda body: body.replace('"', "'"))
     yield text("truncated-body", lambda body: body[: len(body) // 2])
@@ -282,7 +296,7 @@ def conforming_variants() -> Iterator[Fault]:
     yield Fault("200-charset", 200, content_type("application/json; charset=utf-8"), GREEN)
     yield Fault("402-charset", 402, content_type("application/json;charset=UTF-8"), GREEN)
     yield Fault("200-media-type-uppercase", 200, content_type("Application/JSON; Charset=UTF-8"), GREEN)
-    yield Fault("200-large-numbers", 200, raw_body(reference_text(lambda body: body.replace("100000", "1e308").replace("5000", "123456789012345678901234567890").replace("1200", "1.5E+400"))), GREEN)
+    yield Fault("200-large-numbers", 200, raw_body(literal_members(messagesCap="1e308", smsCap="123456789012345678901234567890", callCap="1.5E+400")), GREEN)
     yield Fault("200-floats", 200, rebody(merged(messagesCap=100000.0, costCap=0.1, smsCap=-0.0)), GREEN)
     yield Fault("200-timestamp-offsets-fractions", 200, rebody(merged(createdAt="2024-03-14T09:26:53.123456789+05:30", updatedAt="2026-11-20T16:05:12-00:00")), GREEN)
     yield Fault("200-timestamp-lowercase", 200, rebody(merged(createdAt="2024-03-14t09:26:53z")), GREEN)
@@ -291,7 +305,7 @@ def conforming_variants() -> Iterator[Fault]:
     yield Fault("200-leap-day", 200, rebody(merged(anniversaryDate="2028-02-29")), GREEN)
     yield Fault("200-unicode-text", 200, raw_body(lambda ref: json.dumps({**document(ref), "name": "Acme Benachrichtigungen — 通知 🚀"}, ensure_ascii=False).encode()), GREEN)
     # Escapes that are valid JSON text even where the string they denote is odd (RFC 8259 section 8.2).
-    yield Fault("200-escaped-lone-surrogate-and-nul", 200, raw_body(reference_text(lambda body: body.replace("Acme Notifications", "Acme \\ud83d \\u0000"))), GREEN)
+    yield Fault("200-escaped-lone-surrogate-and-nul", 200, raw_body(literal_members(name='"Acme \\ud83d \\u0000"')), GREEN)
     yield Fault("402-empty-strings", 402, rebody(lambda doc: {"trackingId": "", "error": {"code": "", "message": ""}}), GREEN)
     yield Fault("200-pretty-printed", 200, raw_body(lambda ref: json.dumps(document(ref), indent=4) + "\n\n"), GREEN)
     yield Fault("200-gzip", 200, gzipped, GREEN)
@@ -324,7 +338,8 @@ def build_catalogue() -> dict[str, Fault]:
     faults.extend(conforming_variants())
     catalogue = {fault.name: fault for fault in faults}
     assert len(catalogue) == len(faults), "fault names must be unique"
-    assert all(fault.status in CONTRACT for fault in faults)
+    assert all(fault.status in CONTRACT for fault in faults), "a fault rewrites a documented status"
+    assert all(fault.path for fault in faults if fault.verdict == RED), "a red fault names the path its failure must show"
     return catalogue
 
 
