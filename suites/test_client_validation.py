@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from functools import cache
 from http import HTTPStatus
 
 import pytest
@@ -29,6 +30,12 @@ per_target = settings(max_examples=max(1, settings.default.max_examples // 60))
 per_target_over_http = settings(max_examples=max(1, settings.default.max_examples // 200), deadline=None)
 ORGANIZATION_TARGETS = list(corruption_targets("organization"))
 ERROR_TARGETS = list(corruption_targets("error"))
+
+
+@cache
+def corrupted(kind: str, target: str):
+    """The strategy for one target, built once rather than for every example."""
+    return corruptions(kind, target)
 
 
 # -- expectations, written independently of the client's own parsing ---------------------------
@@ -81,7 +88,7 @@ def test_valid_organizations_become_typed_models_that_round_trip(payload):
 @per_target
 @given(data=st.data())
 def test_each_corrupted_organization_is_refused_naming_the_corrupted_path(target, data):
-    corruption = data.draw(corruptions("organization", target), label="corruption")
+    corruption = data.draw(corrupted("organization", target), label="corruption")
     with pytest.raises(InvalidPayload) as refused:
         Organization.from_json(corruption.document.encode())
     assert paths(refused.value.violations) == {corruption.path}, corruption.mutation
@@ -100,7 +107,7 @@ def test_valid_error_envelopes_become_typed_envelopes(payload):
 @per_target
 @given(data=st.data())
 def test_each_corrupted_error_envelope_is_refused_naming_the_corrupted_path(target, data):
-    corruption = data.draw(corruptions("error", target), label="corruption")
+    corruption = data.draw(corrupted("error", target), label="corruption")
     with pytest.raises(InvalidPayload) as refused:
         ErrorEnvelope.from_json(corruption.document)
     assert paths(refused.value.violations) == {corruption.path}, corruption.mutation
@@ -140,7 +147,7 @@ def test_client_returns_the_typed_organization_served(served, payload):
 @per_target_over_http
 @given(data=st.data())
 def test_client_refuses_a_corrupted_organization_served(served, target, data):
-    corruption = data.draw(corruptions("organization", target), label="corruption")
+    corruption = data.draw(corrupted("organization", target), label="corruption")
     app, client = served
     app.status, app.body = 200, corruption.document.encode()
     with pytest.raises(InvalidPayload) as refused:
@@ -163,7 +170,7 @@ def test_client_raises_api_error_with_the_envelope_served(served, status, payloa
 @per_target_over_http
 @given(status=st.sampled_from(ERROR_STATUSES_WITH_BODY), data=st.data())
 def test_client_refuses_a_corrupted_envelope_but_keeps_the_status(served, status, target, data):
-    corruption = data.draw(corruptions("error", target), label="corruption")
+    corruption = data.draw(corrupted("error", target), label="corruption")
     app, client = served
     app.status, app.body = status, corruption.document.encode()
     with pytest.raises(InvalidErrorBody) as refused:
