@@ -17,7 +17,7 @@ import contracts.generate as generate
 from contracts.generate import UnsupportedSchema, corruption_targets, corruptions, fields, valid_payloads
 from contracts.schemas import schema
 
-from .support import REPO
+from .support import GATE_ENV_VARS, REPO
 
 def draws(strategy, count: int) -> list:
     """`count` generated examples, the same on every run (no shrinking: nothing fails)."""
@@ -135,25 +135,27 @@ def test_an_unknown_target_name_is_refused_with_a_pointer():
         corruptions("organization", "$.nothing: everything")
 
 
-def profile_header(env: dict[str, str]) -> str:
+def profile_header(env: dict[str, str], out_dir) -> str:
     """The hypothesis profile line pytest prints for the property suite under this environment."""
+    outputs = [f"--html={out_dir / 'report.html'}", f"--junitxml={out_dir / 'junit.xml'}", f"--summary-json={out_dir / 'summary.json'}"]
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--co", "-v", "-m", "client_validation"],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--co", "-v", "-m", "client_validation", *outputs],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
     )
     return next(line for line in done.stdout.splitlines() if line.startswith("hypothesis profile"))
 
 
 def without_ci(env) -> dict[str, str]:
-    markers = ("CI", "TF_BUILD", "BUILDKITE", "CIRCLECI", "CIRRUS_CI", "CODEBUILD_BUILD_ID", "GITHUB_ACTIONS", "GITLAB_CI", "HEROKU_TEST_RUN_ID", "TEAMCITY_VERSION", "bamboo.buildKey")
+    """The environment without anything that marks a CI run, or points the gate at a target."""
+    markers = GATE_ENV_VARS + ("CI", "TF_BUILD", "BUILDKITE", "CIRCLECI", "CIRRUS_CI", "CODEBUILD_BUILD_ID", "GITHUB_ACTIONS", "GITLAB_CI", "HEROKU_TEST_RUN_ID", "TEAMCITY_VERSION", "bamboo.buildKey")
     return {k: v for k, v in env.items() if k not in markers}
 
 
-def test_ci_runs_our_thorough_derandomized_profile_not_hypothesis_default_ci():
-    header = profile_header(without_ci(os.environ) | {"CI": "true"})
+def test_ci_runs_our_thorough_derandomized_profile_not_hypothesis_default_ci(tmp_path):
+    header = profile_header(without_ci(os.environ) | {"CI": "true"}, tmp_path)
     assert header.startswith("hypothesis profile 'ci'")
     assert "derandomize=True" in header and "max_examples=600" in header and "print_blob=True" in header
 
 
-def test_outside_ci_the_fast_dev_profile_runs():
-    assert profile_header(without_ci(os.environ)).startswith("hypothesis profile 'dev' -> max_examples=60")
+def test_outside_ci_the_fast_dev_profile_runs(tmp_path):
+    assert profile_header(without_ci(os.environ), tmp_path).startswith("hypothesis profile 'dev' -> max_examples=60")
