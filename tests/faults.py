@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from contracts.config import Credentials
 from contracts.schemas import registry, schema
-from contracts.server import OPERATION_PATH, SAMPLE_ORGANIZATION, ReferenceApp
+from contracts.server import OPERATION_PATH, SAMPLE_ORGANIZATION, ReferenceApp, RunningServer
 from contracts.table import CONTRACT, ERROR_STATUSES_WITH_BODY
 from contracts.validation import child_path, json_type
 
@@ -373,3 +373,28 @@ class FaultApp:
 
 def base_url(server_url: str, fault: Fault) -> str:
     return f"{server_url}{PREFIX}{fault.name}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tests.faults [--port N] [--token T]`: serve the catalogue to try a variant by hand."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tests.faults", description=main.__doc__)
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--token", default="fault-token", help="bearer token the faulty server requires")
+    args = parser.parse_args(argv)
+    server = RunningServer(FaultApp(Credentials.bearer(args.token)), port=args.port)
+    for fault in CATALOGUE.values():
+        print(f"{fault.verdict:5}  {base_url(server.url, fault)}")
+    print(f"{len(CATALOGUE)} variants; bearer token {args.token!r}; Ctrl-C stops", flush=True)
+    try:
+        server._thread.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -33,8 +33,9 @@ def variant(name: str):
 
 
 def selected_faults(session: pytest.Session) -> list[Fault]:
-    """The variants this session will judge (all, unless narrowed with -k), in order."""
-    return [item.callspec.params["fault"] for item in session.items if item.originalname == "test_gate_verdict"]
+    """The variants this module's selected tests judge (all, unless narrowed with -k), in order, once each."""
+    here = [item for item in session.items if item.module.__name__ == __name__ and hasattr(item, "callspec")]
+    return list({item.callspec.params["fault"].name: item.callspec.params["fault"] for item in here}.values())
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +99,8 @@ def test_gate_verdict(runs, fault: Fault):
         assert "failed" not in run.verdicts.values()
 
 
-@pytest.mark.parametrize("name", ["200-messagesCap-as-boolean", "200-extra-fields"])
-def test_in_process_runs_agree_with_a_new_interpreter(runs, fault_server, tmp_path, name):
-    fault = CATALOGUE[name]
+@pytest.mark.parametrize("fault", [variant("200-messagesCap-as-boolean"), variant("200-extra-fields")])
+def test_in_process_runs_agree_with_a_new_interpreter(runs, fault_server, tmp_path, fault: Fault):
     alone = run_gate(tmp_path, *fault.gate_args, base_url=base_url(fault_server, fault), env=GATE_ENV)
-    assert (alone.returncode, alone.verdicts) == (runs[name].returncode, runs[name].verdicts)
+    in_process = runs[fault.name]
+    assert (alone.returncode, alone.verdicts) == (in_process.returncode, in_process.verdicts)

@@ -69,3 +69,13 @@ def test_suites_pass_against_prism_mocking_the_openapi_document(gate, prism_url)
     assert run.returncode == exits.HONOURED, run.output
     verdicts = run.verdicts
     assert {status: verdicts[status] for status in ("200", "400", "402", "502")} == dict.fromkeys(("200", "400", "402", "502"), "passed")
+
+
+def test_a_peer_that_cannot_be_installed_gives_the_reason(monkeypatch, tmp_path):
+    """What the Prism test skips with on a machine without npm: the cause, not a traceback."""
+    from . import peers
+
+    monkeypatch.setattr(peers, "PEERS", tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(PeerUnavailable, match="cannot install Stoplight Prism: npm is not installed"):
+        peers.prism_executable()
