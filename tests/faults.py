@@ -9,6 +9,7 @@ Field faults are generated from the schemas, so a schema change changes the cata
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import gzip
 import json
@@ -18,11 +19,12 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import getitem
 
+from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from contracts.config import Credentials
 from contracts.schemas import registry, schema
-from contracts.server import OPERATION_PATH, SAMPLE_ORGANIZATION, ReferenceApp, RunningServer
+from contracts.server import OPERATION_PATH, SAMPLE_ORGANIZATION, ReferenceApp
 from contracts.table import CONTRACT, ERROR_STATUSES_WITH_BODY
 from contracts.validation import child_path, json_type
 
@@ -383,16 +385,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", default="fault-token", help="bearer token the faulty server requires")
     args = parser.parse_args(argv)
-    server = RunningServer(FaultApp(Credentials.bearer(args.token)), port=args.port)
+    server = make_server("127.0.0.1", args.port, FaultApp(Credentials.bearer(args.token)), threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
     for fault in CATALOGUE.values():
-        print(f"{fault.verdict:5}  {base_url(server.url, fault)}")
+        print(f"{fault.verdict:5}  {base_url(url, fault)}")
     print(f"{len(CATALOGUE)} variants; bearer token {args.token!r}; Ctrl-C stops", flush=True)
-    try:
-        server._thread.join()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
     return 0
 
 
