@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.client import ApiError, ErrorEnvelope, InvalidErrorBody, InvalidPayload, Organization, OrganizationClient
-from contracts.generate import corruption_targets, corruptions, valid_payloads
+from contracts.client import ApiError, ClientError, ErrorEnvelope, InvalidErrorBody, InvalidPayload, Organization, OrganizationClient
+from contracts.generate import corruption_targets, corruptions, json_values, valid_payloads
 from contracts.server import RunningServer
-from contracts.table import ERROR_STATUSES_WITH_BODY
+from contracts.table import CONTRACT, ERROR_STATUSES_WITH_BODY
 
 pytestmark = pytest.mark.client_validation
 
@@ -113,6 +113,19 @@ def test_each_corrupted_error_envelope_is_refused_naming_the_corrupted_path(targ
     assert paths(refused.value.violations) == {corruption.path}, corruption.mutation
 
 
+any_body = st.one_of(st.binary(), json_values.map(json.dumps), valid_payloads("organization").map(json.dumps))
+
+
+@given(body=any_body)
+def test_any_body_decodes_to_a_model_or_an_invalid_payload_never_another_exception(body):
+    for decode in (Organization.from_json, ErrorEnvelope.from_json):
+        try:
+            decode(body)
+        except InvalidPayload as refused:
+            assert refused.violations
+            assert all(v.path.startswith("$") for v in refused.violations)
+
+
 # -- the same through the client, over loopback HTTP ----------------------------------------------
 
 
@@ -164,6 +177,17 @@ def test_client_raises_api_error_with_the_envelope_served(served, status, payloa
         client.get_organization()
     assert raised.value.status == status and not isinstance(raised.value, InvalidPayload)
     assert raised.value.envelope == ErrorEnvelope.from_document(payload)
+
+
+@settings(deadline=None)
+@given(status=st.sampled_from([200, *CONTRACT, 204, 302, 404, 503]), body=any_body)
+def test_client_raises_only_client_errors_whatever_the_answer(served, status, body):
+    app, client = served
+    app.status, app.body = status, body if isinstance(body, bytes) else body.encode()
+    try:
+        assert isinstance(client.get_organization(), Organization) and status == 200
+    except ClientError as raised:
+        assert str(raised)
 
 
 @pytest.mark.parametrize("target", ERROR_TARGETS)
