@@ -59,3 +59,8 @@ def test_drift_is_not_a_violation_unless_strict():
     assert run_checks(extra, Expectation(200)) == []
     assert paths(only_documented_fields(extra, Expectation(200, frozenset({"organization"})))) == ["$.plan"]
     assert only_documented_fields(extra, Expectation(200, frozenset({"error"}))) == []
+
+
+def test_a_non_standard_token_is_named_by_its_member():
+    (violation,) = run_checks(exchange(body=b'{"costCap": NaN}'), Expectation(200))
+    assert str(violation) == "$.costCap: expected standard JSON (RFC 8259), got the non-standard token NaN"
