@@ -111,6 +111,7 @@ class Gate:
             self.server = start_reference_server(self.settings.credentials)
             self.settings = Settings(self.server.url, self.settings.credentials, self.settings.timeout, self.settings.strict_fields, embedded=True)
             self.config.option.base_url = self.server.url
+            _set_report_base_url(self.config, self.server.url)
         if self.settings:
             self.record.target = self.settings.base_url
             self.record.embedded = self.settings.embedded
@@ -252,6 +253,16 @@ class Target:
                 entry[1] = violations
         if violations:
             raise ContractViolation(f"{exchange.method} {exchange.url} -> {exchange.status}", violations)
+
+
+def _set_report_base_url(config: pytest.Config, url: str) -> None:
+    """pytest-base-url put the (then empty) base URL into the report's environment table at configure."""
+    try:
+        from pytest_metadata.plugin import metadata_key
+    except ImportError:
+        return
+    if metadata_key in config.stash:
+        config.stash[metadata_key]["Base URL"] = url
 
 
 def _html_extra(content: str) -> dict:

@@ -1,5 +1,7 @@
 """The gate against the reference server: green, with every documented status verified."""
 
+import html
+
 from contracts import exits
 
 
@@ -14,3 +16,4 @@ def test_embedded_default_is_used_without_base_url(gate):
     assert run.returncode == exits.HONOURED, run.output
     assert "contract target: embedded reference server" in run.output
     assert run.summary["target"]["embedded"] is True
+    assert f'"Base URL": "{run.summary["target"]["base_url"]}"' in html.unescape(run.artifacts()["report.html"])
