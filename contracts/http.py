@@ -86,8 +86,7 @@ class TargetClient:
             with requests.Session() as once, once.get(url, timeout=self.settings.timeout, allow_redirects=False, stream=True) as response:
                 return response.status_code
         except requests.exceptions.RequestException as exc:
-            waited = time.monotonic() - started
-            raise TargetUnreachable(f"GET {url}: {_reason(exc, self.settings.timeout)} after {waited:.1f}s") from None
+            raise _unreachable("GET", url, exc, self.settings.timeout, started) from None
 
     def send(self, method: str, url: str, headers: dict[str, str]) -> Exchange:
         timeout = self.settings.timeout
@@ -96,8 +95,7 @@ class TargetClient:
             response = self.session.request(method, url, headers=headers, timeout=timeout, allow_redirects=False)
             body = response.content
         except requests.exceptions.RequestException as exc:
-            waited = time.monotonic() - started
-            raise TargetUnreachable(f"{method} {url}: {_reason(exc, timeout)} after {waited:.1f}s") from None
+            raise _unreachable(method, url, exc, timeout, started) from None
         sent = {k: (REDACTED_HEADER if k.lower() == "authorization" else v) for k, v in response.request.headers.items()}
         return Exchange(
             method=method,
@@ -109,6 +107,11 @@ class TargetClient:
             body=body,
             elapsed=time.monotonic() - started,
         )
+
+
+def _unreachable(method: str, url: str, exc: requests.exceptions.RequestException, timeout: float, started: float) -> TargetUnreachable:
+    """What failed, where, and after how long."""
+    return TargetUnreachable(f"{method} {url}: {_reason(exc, timeout)} after {time.monotonic() - started:.1f}s")
 
 
 def _reason(exc: requests.exceptions.RequestException, timeout: float) -> str:
