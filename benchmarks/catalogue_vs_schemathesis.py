@@ -24,14 +24,18 @@ TOKEN = "benchmark-token"
 
 
 def schemathesis_fails(server_url: str, fault: Fault, cwd: str) -> bool:
-    done = subprocess.run(schemathesis_command(base_url(server_url, fault), TOKEN), cwd=cwd, capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        schemathesis_command(base_url(server_url, fault), TOKEN), cwd=cwd, capture_output=True, timeout=300, stdin=subprocess.DEVNULL
+    )
     return done.returncode != 0
 
 
 def main() -> int:
     faults = list(CATALOGUE.values())
     with RunningServer(FaultApp(Credentials.bearer(TOKEN))) as server, tempfile.TemporaryDirectory() as cwd, ThreadPoolExecutor(2) as pool:
-        failed = dict(zip((f.name for f in faults), pool.map(lambda fault: schemathesis_fails(server.url, fault, cwd), faults)))
+        failed = dict(
+            zip((f.name for f in faults), pool.map(lambda fault: schemathesis_fails(server.url, fault, cwd), faults), strict=False)
+        )
     red = [f for f in faults if f.verdict == RED]
     green = [f for f in faults if f.verdict == GREEN]
     missed, alarms = defaultdict(list), defaultdict(list)
@@ -42,8 +46,10 @@ def main() -> int:
         if failed[fault.name]:
             alarms[fault.status].append(fault.name)
     killed = len(red) - sum(map(len, missed.values()))
-    print(f"schemathesis run --checks all: killed {killed}/{len(red)} contract-breaking variants, "
-          f"false alarms {sum(map(len, alarms.values()))}/{len(green)} conforming variants")
+    print(
+        f"schemathesis run --checks all: killed {killed}/{len(red)} contract-breaking variants, "
+        f"false alarms {sum(map(len, alarms.values()))}/{len(green)} conforming variants"
+    )
     for label, table in (("missed", missed), ("false alarms", alarms)):
         for status, names in sorted(table.items()):
             print(f"{label} on {status} ({len(names)}): {', '.join(names)}")

@@ -48,8 +48,17 @@ def measure(command: list[str], *, env: dict[str, str], cwd: Path) -> Measuremen
 
 def gate_command(url: str, out_dir: Path, *selection: str) -> list[str]:
     return [
-        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--base-url={url}", "--hypothesis-profile=ci",
-        f"--html={out_dir / 'report.html'}", f"--junitxml={out_dir / 'junit.xml'}", f"--summary-json={out_dir / 'summary.json'}",
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        f"--base-url={url}",
+        "--hypothesis-profile=ci",
+        f"--html={out_dir / 'report.html'}",
+        f"--junitxml={out_dir / 'junit.xml'}",
+        f"--summary-json={out_dir / 'summary.json'}",
         *selection,
     ]
 
@@ -69,7 +78,9 @@ def machine() -> str:
 
 def table(rows: dict[str, list[Measurement]], baseline: str) -> str:
     """Medians per tool, and each as a multiple of the baseline's."""
-    medians = {name: (statistics.median(m.seconds for m in runs), statistics.median(m.peak_rss_mib for m in runs)) for name, runs in rows.items()}
+    medians = {
+        name: (statistics.median(m.seconds for m in runs), statistics.median(m.peak_rss_mib for m in runs)) for name, runs in rows.items()
+    }
     base_wall, base_rss = medians[baseline]
     lines = [
         "| command | runs | median wall time (s) | × Schemathesis | median peak RSS (MiB) | × Schemathesis |",
@@ -92,7 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         scratch = Path(scratch)
         commands = {
             "gate: every suite, property tests at the `ci` profile": (gate_command(server.url, scratch / "gate"), REPO),
-            "gate: target checks only (`-m \"not client_validation\"`)": (gate_command(server.url, scratch / "target", "-m", "not client_validation"), REPO),
+            'gate: target checks only (`-m "not client_validation"`)': (
+                gate_command(server.url, scratch / "target", "-m", "not client_validation"),
+                REPO,
+            ),
             SCHEMATHESIS: (schemathesis_command(server.url, credentials.token), scratch),
         }
         results: dict[str, list[Measurement]] = {name: [] for name in commands}

@@ -28,8 +28,9 @@ def generated(strategy, count: int) -> list:
     """`count` examples of a strategy, the same on every run."""
     drawn: list = []
 
-    @settings(max_examples=count, derandomize=True, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count, derandomize=True, database=None, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck)
+    )
     @given(strategy)
     def collect(example):
         drawn.append(example)
@@ -79,7 +80,9 @@ def main() -> int:
         parser.error("--count must be at least 10 and --runs at least 1")
 
     pinned = pin_to_one_core()
-    print(f"# Python {platform.python_version()}, {os.cpu_count()} cores ({pinned}), {args.count} payloads per set, median of {args.runs} runs")
+    print(
+        f"# Python {platform.python_version()}, {os.cpu_count()} cores ({pinned}), {args.count} payloads per set, median of {args.runs} runs"
+    )
     print("| body | payloads | validate (payloads/s) | parse + validate (payloads/s) |")
     print("|---|---|---|---|")
     for kind in ("organization", "error"):
@@ -90,8 +93,8 @@ def main() -> int:
             else:
                 assert all(validate(kind, d) for d in documents), "a generated corruption validated"
             texts = [json.dumps(d) for d in documents]
-            validated = rate(lambda d: validate(kind, d), documents, args.runs)
-            parsed = rate(lambda t: check_document(kind, t), texts, args.runs)
+            validated = rate(lambda d, kind=kind: validate(kind, d), documents, args.runs)
+            parsed = rate(lambda t, kind=kind: check_document(kind, t), texts, args.runs)
             print(f"| {kind} | {label} | {validated:,.0f} | {parsed:,.0f} |", flush=True)
     return 0
 

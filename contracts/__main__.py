@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd = commands.add_parser("serve", help="run the embedded reference server")
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8080)
-    serve_cmd.add_argument("--token", help="bearer token to require (default: CONTRACT_API_TOKEN / CONTRACT_CLIENT_ID+SECRET, else generated)")
+    serve_cmd.add_argument(
+        "--token", help="bearer token to require (default: CONTRACT_API_TOKEN / CONTRACT_CLIENT_ID+SECRET, else generated)"
+    )
     serve_cmd.set_defaults(run=serve)
     add_validate_command(commands)
     return parser

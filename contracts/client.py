@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta, timezone
-from typing import Literal, Union
+from typing import Literal
 
 from .checks import Expectation, content_type_is_json
 from .config import ConfigError, Credentials, Settings, check_base_url
@@ -23,13 +23,11 @@ from .table import CONTRACT
 from .validation import check_document, got
 from .violations import Violation, listing
 
-Number = Union[int, float]
-Auth = Union[Credentials, str, tuple[str, str], None]
+Number = int | float
+Auth = Credentials | str | tuple[str, str] | None
 
 # Shape already guaranteed by the schema's `date-time` check; this only splits it into fields.
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:[Zz]|([+-])(\d\d):(\d\d))", re.ASCII
-)
+_RFC3339 = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:[Zz]|([+-])(\d\d):(\d\d))", re.ASCII)
 
 
 class ClientError(Exception):

@@ -158,7 +158,9 @@ def resolve_settings(
     strict = check_strict_fields(strict_fields)
     if base_url is not None and not base_url.strip():
         # An empty secret in CI must not silently turn a staging gate into a run against the embedded server.
-        raise ConfigError("the base URL is set but empty (--base-url or PYTEST_BASE_URL): give the target's URL, or unset it to use the embedded reference server")
+        raise ConfigError(
+            "the base URL is set but empty (--base-url or PYTEST_BASE_URL): give the target's URL, or unset it to use the embedded reference server"
+        )
     raw_url = base_url or ini_base_url or None
     credentials = credentials_from_env(env)
     if raw_url is None:
@@ -172,7 +174,6 @@ def resolve_settings(
     url = check_base_url(raw_url)
     if credentials is None:
         raise ConfigError(
-            f"no credentials for {url}: set {TOKEN_ENV} (bearer) or "
-            f"{CLIENT_ID_ENV} + {CLIENT_SECRET_ENV} (HTTP Basic) in the environment"
+            f"no credentials for {url}: set {TOKEN_ENV} (bearer) or {CLIENT_ID_ENV} + {CLIENT_SECRET_ENV} (HTTP Basic) in the environment"
         )
     return Settings(url, credentials, seconds, strict)

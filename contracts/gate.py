@@ -38,8 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         const="all",
         default=None,
         metavar="KINDS",
-        help="fail on undocumented fields instead of listing them as drift; "
-        "alone for every body, or a comma list of organization,error",
+        help="fail on undocumented fields instead of listing them as drift; alone for every body, or a comma list of organization,error",
     )
     group.addoption(
         "--summary-json",
@@ -109,7 +108,9 @@ class Gate:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if self.settings and self.settings.embedded:
             self.server = start_reference_server(self.settings.credentials)
-            self.settings = Settings(self.server.url, self.settings.credentials, self.settings.timeout, self.settings.strict_fields, embedded=True)
+            self.settings = Settings(
+                self.server.url, self.settings.credentials, self.settings.timeout, self.settings.strict_fields, embedded=True
+            )
             self.config.option.base_url = self.server.url
             _set_report_base_url(self.config, self.server.url)
         if self.settings:
@@ -120,7 +121,9 @@ class Gate:
         if self.settings is None:
             return []
         s = self.settings
-        where = f"embedded reference server at {s.base_url} (generated token)" if s.embedded else f"{s.base_url} ({s.credentials.describe()})"
+        where = (
+            f"embedded reference server at {s.base_url} (generated token)" if s.embedded else f"{s.base_url} ({s.credentials.describe()})"
+        )
         strict = ", ".join(sorted(s.strict_fields)) or "off"
         return [f"contract target: {where}", f"request timeout: {s.timeout:g}s, strict fields: {strict}"]
 

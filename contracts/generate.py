@@ -93,8 +93,8 @@ def fields(kind: str) -> list[Field]:
         required = set(node.get("required", ()))
         for name, member in node.get("properties", {}).items():
             member, member_resolver = _resolved(member, resolver)
-            yield Field(keys + (name,), member, name in required)
-            yield from walk(member, member_resolver, keys + (name,))
+            yield Field((*keys, name), member, name in required)
+            yield from walk(member, member_resolver, (*keys, name))
 
     return list(walk(*_root(kind), ()))
 
@@ -227,12 +227,16 @@ def impossible_dates(draw) -> str:
     month = draw(st.integers(1, 12))
     last = calendar.monthrange(year, month)[1]
     common_year = draw(st.integers(1, 9999).filter(lambda y: not calendar.isleap(y)))
-    return draw(st.sampled_from([
-        f"{common_year:04d}-02-29",
-        f"{year:04d}-{month:02d}-{draw(st.integers(last + 1, 99)):02d}",
-        f"{year:04d}-{draw(st.sampled_from([0, *range(13, 100)])):02d}-01",
-        f"{year:04d}-{month:02d}-00",
-    ]))
+    return draw(
+        st.sampled_from(
+            [
+                f"{common_year:04d}-02-29",
+                f"{year:04d}-{month:02d}-{draw(st.integers(last + 1, 99)):02d}",
+                f"{year:04d}-{draw(st.sampled_from([0, *range(13, 100)])):02d}-01",
+                f"{year:04d}-{month:02d}-00",
+            ]
+        )
+    )
 
 
 def _spellings(day: date) -> list[str]:
@@ -266,20 +270,24 @@ def malformed_timestamps(draw) -> str:
     or beyond 23:59, a date alone, an impossible day, a final newline."""
     good = draw(timestamps())
     day, clock = good[:10], "12:30:45"
-    return draw(st.sampled_from([
-        f"{day}T{clock}",
-        f"{day} {clock}Z",
-        f"{day}{clock}Z",
-        f"{day}T24:00:00Z",
-        f"{day}T12:60:00Z",
-        f"{day}T{clock}+0100",
-        f"{day}T{clock}+24:00",
-        day,
-        f"{draw(impossible_dates())}T{clock}Z",
-        f"{draw(non_iso_dates)}T{clock}Z",
-        good + "\n",
-        f" {good}",
-    ]))
+    return draw(
+        st.sampled_from(
+            [
+                f"{day}T{clock}",
+                f"{day} {clock}Z",
+                f"{day}{clock}Z",
+                f"{day}T24:00:00Z",
+                f"{day}T12:60:00Z",
+                f"{day}T{clock}+0100",
+                f"{day}T{clock}+24:00",
+                day,
+                f"{draw(impossible_dates())}T{clock}Z",
+                f"{draw(non_iso_dates)}T{clock}Z",
+                good + "\n",
+                f" {good}",
+            ]
+        )
+    )
 
 
 _MALFORMED_FORMATS = {"date": st.one_of(impossible_dates(), non_iso_dates), "date-time": malformed_timestamps()}
@@ -351,8 +359,13 @@ def _member_target(field: Field, mutation: str, values: st.SearchStrategy) -> Ta
 
 def _wrong_top_level_type(payload: dict) -> st.SearchStrategy[Corruption]:
     return st.one_of(
-        st.just([payload]), st.just(_render(payload)),  # an array around it; JSON inside a JSON string
-        _OF_TYPE["array"], _OF_TYPE["string"], numbers, st.booleans(), st.none(),
+        st.just([payload]),
+        st.just(_render(payload)),  # an array around it; JSON inside a JSON string
+        _OF_TYPE["array"],
+        _OF_TYPE["string"],
+        numbers,
+        st.booleans(),
+        st.none(),
     ).map(lambda value: Corruption(_render(value), "$", "$: top-level JSON type is not an object"))
 
 
@@ -366,7 +379,10 @@ def corruption_targets(kind: str) -> dict[str, Target]:
     (dropped if required, each wrong JSON type, NaN/Infinity, outside its enum, malformed format);
     and the whole document of the wrong type or cut short."""
     targets = [_member_target(field, mutation, values) for field in fields(kind) for mutation, values in _mutations(field)]
-    targets += [Target("$: top-level JSON type is not an object", (), _wrong_top_level_type), Target("$: document cut short", (), _cut_short)]
+    targets += [
+        Target("$: top-level JSON type is not an object", (), _wrong_top_level_type),
+        Target("$: document cut short", (), _cut_short),
+    ]
     return {target.name: target for target in targets}
 
 

@@ -121,7 +121,12 @@ def _reason(exc: requests.exceptions.RequestException, timeout: float) -> str:
         return "TLS handshake failed (set REQUESTS_CA_BUNDLE to your CA bundle if the certificate is private)"
     if isinstance(exc, requests.exceptions.Timeout):
         return f"no answer within --request-timeout {timeout:g}s"
-    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo failed" in text or "NameResolutionError" in text:
+    if (
+        "Name or service not known" in text
+        or "nodename nor servname" in text
+        or "getaddrinfo failed" in text
+        or "NameResolutionError" in text
+    ):
         return "host name does not resolve (DNS)"
     if "Connection refused" in text or "NewConnectionError" in text:
         return "connection refused"

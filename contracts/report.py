@@ -86,9 +86,7 @@ class RunRecord:
             "exit_status": self.exit_status,
             "stopped_early": self.stopped,
             "counts": {k: self.counts.get(k, 0) for k in ("passed", "failed", "skipped", "error")},
-            "statuses": {
-                str(s): {"verdict": v.outcome, "tests": v.tests, "reasons": v.reasons} for s, v in self.verdicts().items()
-            },
+            "statuses": {str(s): {"verdict": v.outcome, "tests": v.tests, "reasons": v.reasons} for s, v in self.verdicts().items()},
             "drift": [{"status": s, "path": p, "count": n} for (s, p), n in sorted(self.drift.items())],
         }
 
@@ -179,6 +177,5 @@ def summary_html(record: RunRecord) -> str:
         '<table class="per-status" border="1" cellpadding="4" style="border-collapse:collapse">'
         "<tr><th>Status</th><th>Meaning</th><th>Verdict</th><th>Reason</th></tr>"
         f"{rows}</table>"
-        "<h3>Contract drift (undocumented fields)</h3>"
-        + (f"<ul>{drift}</ul>" if drift else "<p>None seen.</p>")
+        "<h3>Contract drift (undocumented fields)</h3>" + (f"<ul>{drift}</ul>" if drift else "<p>None seen.</p>")
     )

@@ -43,9 +43,7 @@ def _resources() -> dict[str, dict]:
 @cache
 def registry() -> Registry:
     """Every schema file under its `$id`; unknown references fail instead of reaching the network."""
-    return Registry().with_resources(
-        (doc["$id"], Resource.from_contents(doc)) for doc in _resources().values()
-    )
+    return Registry().with_resources((doc["$id"], Resource.from_contents(doc)) for doc in _resources().values())
 
 
 def schema(kind: str) -> dict:
@@ -64,10 +62,20 @@ def validator(kind: str) -> Draft202012Validator:
 # Where a keyword's value holds subschemas (2020-12): a map of them, a list of them, or one.
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "dependentSchemas", "$defs"})
 _SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
-_SCHEMA_VALUES = frozenset({
-    "items", "contains", "additionalProperties", "propertyNames", "not", "if", "then", "else",
-    "unevaluatedItems", "unevaluatedProperties",
-})
+_SCHEMA_VALUES = frozenset(
+    {
+        "items",
+        "contains",
+        "additionalProperties",
+        "propertyNames",
+        "not",
+        "if",
+        "then",
+        "else",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+    }
+)
 _ANNOTATIONS = frozenset({"title", "description", "$comment", "examples", "deprecated", "readOnly", "writeOnly"})
 
 
@@ -176,7 +184,4 @@ def assert_formats_live() -> None:
 
 def schema_hashes() -> dict[str, str]:
     """Short content hash per schema file, so a report says which contract it enforced."""
-    return {
-        path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        for path in sorted(SCHEMA_DIR.glob("*.schema.json"))
-    }
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:12] for path in sorted(SCHEMA_DIR.glob("*.schema.json"))}

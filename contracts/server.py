@@ -66,7 +66,9 @@ class ReferenceApp:
         if request.path.rstrip("/") != OPERATION_PATH:
             return json_response({"trackingId": str(uuid.uuid4()), "error": {"code": "not_found", "message": "No such route."}}, 404)
         if request.method not in ("GET", "HEAD"):
-            return json_response({"trackingId": str(uuid.uuid4()), "error": {"code": "method_not_allowed", "message": "Use GET."}}, 405, Allow="GET, HEAD")
+            return json_response(
+                {"trackingId": str(uuid.uuid4()), "error": {"code": "method_not_allowed", "message": "Use GET."}}, 405, Allow="GET, HEAD"
+            )
         if request.headers.get("Authorization") != self.credentials.authorization():
             return json_response(envelope(401), 401, **{"WWW-Authenticate": 'Bearer realm="api", Basic realm="api"'})
         status = preferred_status(request)

@@ -60,7 +60,13 @@ def assert_same_instant_as_written(value, text: str) -> None:
 
 
 def assert_model_matches(model: Organization, payload: dict) -> None:
-    for attribute, name in [("organization_id", "organizationId"), ("organization_type", "organizationType"), ("creator", "creator"), ("name", "name"), ("allow_overage", "allowOverage")]:
+    for attribute, name in [
+        ("organization_id", "organizationId"),
+        ("organization_type", "organizationType"),
+        ("creator", "creator"),
+        ("name", "name"),
+        ("allow_overage", "allowOverage"),
+    ]:
         assert getattr(model, attribute) == payload[name]
     for attribute, name in [("messages_cap", "messagesCap"), ("cost_cap", "costCap"), ("sms_cap", "smsCap"), ("call_cap", "callCap")]:
         value = getattr(model, attribute)
@@ -100,7 +106,11 @@ def test_valid_error_envelopes_become_typed_envelopes(payload):
     envelope = ErrorEnvelope.from_json(json.dumps(payload))
     detail = payload["error"]
     assert (envelope.tracking_id, envelope.code, envelope.message) == (payload["trackingId"], detail["code"], detail["message"])
-    assert (envelope.fix, envelope.provider, envelope.provider_code) == (detail.get("fix"), detail.get("provider"), detail.get("providerCode"))
+    assert (envelope.fix, envelope.provider, envelope.provider_code) == (
+        detail.get("fix"),
+        detail.get("provider"),
+        detail.get("providerCode"),
+    )
 
 
 @pytest.mark.parametrize("target", ERROR_TARGETS)

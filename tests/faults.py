@@ -176,8 +176,8 @@ def documented_fields(kind: str) -> list[Field]:
         required = set(node.get("required", ()))
         for name, member in node.get("properties", {}).items():
             member_node, member_resolver = resolve(member, resolver)
-            found.append(Field(keys + (name,), member_node["type"], name in required))
-            walk(member_node, keys + (name,), member_resolver)
+            found.append(Field((*keys, name), member_node["type"], name in required))
+            walk(member_node, (*keys, name), member_resolver)
 
     root = schema(kind)
     walk(root, (), registry().resolver(base_uri=root["$id"]))
@@ -206,7 +206,9 @@ def field_faults(kind: str, status: int, *, every_wrong_type: bool) -> Iterator[
 
 def optional_fields_absent(kind: str, status: int) -> Fault:
     optional = [field.keys for field in documented_fields(kind) if not field.required]
-    return Fault(f"{status}-optional-fields-absent", status, rebody(lambda doc: reduce(lambda d, keys: without(*keys)(d), optional, doc)), GREEN)
+    return Fault(
+        f"{status}-optional-fields-absent", status, rebody(lambda doc: reduce(lambda d, keys: without(*keys)(d), optional, doc)), GREEN
+    )
 
 
 # -- the catalogue --------------------------------------------------------------------------------
@@ -244,7 +246,12 @@ def organization_faults() -> Iterator[Fault]:
     yield text("json-trailing-comma", lambda body: body[:-1] + ",}")
     yield text("json-single-quotes", lambda body: body.replace('"', "'"))
     yield text("truncated-body", lambda body: body[: len(body) // 2])
-    yield Fault("200-body-latin-1", 200, raw_body(lambda ref: json.dumps({**document(ref), "name": "Acmé"}, ensure_ascii=False).encode("latin-1")), path="$")
+    yield Fault(
+        "200-body-latin-1",
+        200,
+        raw_body(lambda ref: json.dumps({**document(ref), "name": "Acmé"}, ensure_ascii=False).encode("latin-1")),
+        path="$",
+    )
     yield Fault("200-empty-body", 200, raw_body(b""), path="$")
     yield Fault("200-body-null", 200, raw_body("null"), path="$")
     yield Fault("200-body-array", 200, rebody(lambda doc: [doc]), path="$")
@@ -285,7 +292,12 @@ def envelope_faults(status: int) -> Iterator[Fault]:
 def conforming_variants() -> Iterator[Fault]:
     """Answers that honour the reference: the gate must stay green."""
     yield Fault("200-extra-fields", 200, rebody(merged(plan={"tier": "pro", "seats": 12}, region="eu-west-1")), GREEN)
-    yield Fault("402-extra-fields", 402, rebody(lambda doc: {**doc, "requestId": "r-1", "error": {**doc["error"], "docs": "https://example.invalid"}}), GREEN)
+    yield Fault(
+        "402-extra-fields",
+        402,
+        rebody(lambda doc: {**doc, "requestId": "r-1", "error": {**doc["error"], "docs": "https://example.invalid"}}),
+        GREEN,
+    )
     yield optional_fields_absent("organization", 200)
     for status in ERROR_STATUSES_WITH_BODY:
         yield optional_fields_absent("error", status)
@@ -298,14 +310,29 @@ def conforming_variants() -> Iterator[Fault]:
     yield Fault("200-charset", 200, content_type("application/json; charset=utf-8"), GREEN)
     yield Fault("402-charset", 402, content_type("application/json;charset=UTF-8"), GREEN)
     yield Fault("200-media-type-uppercase", 200, content_type("Application/JSON; Charset=UTF-8"), GREEN)
-    yield Fault("200-large-numbers", 200, raw_body(literal_members(messagesCap="1e308", smsCap="123456789012345678901234567890", callCap="1.5E+400")), GREEN)
+    yield Fault(
+        "200-large-numbers",
+        200,
+        raw_body(literal_members(messagesCap="1e308", smsCap="123456789012345678901234567890", callCap="1.5E+400")),
+        GREEN,
+    )
     yield Fault("200-floats", 200, rebody(merged(messagesCap=100000.0, costCap=0.1, smsCap=-0.0)), GREEN)
-    yield Fault("200-timestamp-offsets-fractions", 200, rebody(merged(createdAt="2024-03-14T09:26:53.123456789+05:30", updatedAt="2026-11-20T16:05:12-00:00")), GREEN)
+    yield Fault(
+        "200-timestamp-offsets-fractions",
+        200,
+        rebody(merged(createdAt="2024-03-14T09:26:53.123456789+05:30", updatedAt="2026-11-20T16:05:12-00:00")),
+        GREEN,
+    )
     yield Fault("200-timestamp-lowercase", 200, rebody(merged(createdAt="2024-03-14t09:26:53z")), GREEN)
     yield Fault("200-timestamp-leap-second", 200, rebody(merged(updatedAt="2016-12-31T23:59:60Z")), GREEN)
     yield Fault("200-timestamp-leap-second-with-offset", 200, rebody(merged(updatedAt="2016-12-31T15:59:60.5-08:00")), GREEN)
     yield Fault("200-leap-day", 200, rebody(merged(anniversaryDate="2028-02-29")), GREEN)
-    yield Fault("200-unicode-text", 200, raw_body(lambda ref: json.dumps({**document(ref), "name": "Acme Benachrichtigungen — 通知 🚀"}, ensure_ascii=False).encode()), GREEN)
+    yield Fault(
+        "200-unicode-text",
+        200,
+        raw_body(lambda ref: json.dumps({**document(ref), "name": "Acme Benachrichtigungen — 通知 🚀"}, ensure_ascii=False).encode()),
+        GREEN,
+    )
     # Escapes that are valid JSON text even where the string they denote is odd (RFC 8259 section 8.2).
     yield Fault("200-escaped-lone-surrogate-and-nul", 200, raw_body(literal_members(name='"Acme \\ud83d \\u0000"')), GREEN)
     yield Fault("402-empty-strings", 402, rebody(lambda doc: {"trackingId": "", "error": {"code": "", "message": ""}}), GREEN)

@@ -54,7 +54,17 @@ def schemathesis_executable() -> Path:
 
 def schemathesis_command(url: str, token: str) -> list[str]:
     """`schemathesis run` with every check, against `url`, sending the bearer token."""
-    return [str(schemathesis_executable()), "run", str(OPENAPI), "--url", url, "--checks", "all", "--header", f"Authorization: Bearer {token}"]
+    return [
+        str(schemathesis_executable()),
+        "run",
+        str(OPENAPI),
+        "--url",
+        url,
+        "--checks",
+        "all",
+        "--header",
+        f"Authorization: Bearer {token}",
+    ]
 
 
 def prism_executable() -> Path:

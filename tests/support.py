@@ -45,8 +45,13 @@ class GateRun:
 def gate_arguments(out_dir: Path, *args: str, base_url: str | None = None) -> list[str]:
     """pytest's arguments for one gate run writing its outputs into `out_dir`."""
     arguments = [
-        "-p", "no:cacheprovider", "-m", "not client_validation",
-        f"--html={out_dir / 'report.html'}", f"--junitxml={out_dir / 'junit.xml'}", f"--summary-json={out_dir / 'summary.json'}",
+        "-p",
+        "no:cacheprovider",
+        "-m",
+        "not client_validation",
+        f"--html={out_dir / 'report.html'}",
+        f"--junitxml={out_dir / 'junit.xml'}",
+        f"--summary-json={out_dir / 'summary.json'}",
     ]
     if base_url is not None:
         arguments.append(f"--base-url={base_url}")

@@ -45,11 +45,15 @@ def written_as(monkeypatch, document: dict) -> None:
 
 
 def test_properties_named_like_annotations_are_kept(monkeypatch):
-    written_as(monkeypatch, {
-        "$id": "https://organization-contracts.local/schemas/t.json", "description": "dropped",
-        "properties": {"description": {"type": "string"}, "title": {"$ref": "defs.schema.json#/$defs/isoDate"}},
-        "enum": [{"$ref": "a literal, not a reference"}],
-    })
+    written_as(
+        monkeypatch,
+        {
+            "$id": "https://organization-contracts.local/schemas/t.json",
+            "description": "dropped",
+            "properties": {"description": {"type": "string"}, "title": {"$ref": "defs.schema.json#/$defs/isoDate"}},
+            "enum": [{"$ref": "a literal, not a reference"}],
+        },
+    )
     assert bundled("t") == {
         "$id": "https://organization-contracts.local/schemas/t.json",
         "properties": {"description": {"type": "string"}, "title": {"type": "string", "format": "date"}},
@@ -57,11 +61,18 @@ def test_properties_named_like_annotations_are_kept(monkeypatch):
     }
 
 
-@pytest.mark.parametrize("document", [
-    {"$id": "https://organization-contracts.local/schemas/t.json", "$defs": {"node": {"properties": {"next": {"$ref": "#/$defs/node"}}}}, "properties": {"a": {"$ref": "#/$defs/node"}}},
-    {"$id": "https://organization-contracts.local/schemas/t.json", "$ref": "defs.schema.json#/$defs/isoDate", "maxLength": 10},
-    {"$id": "https://organization-contracts.local/schemas/t.json", "properties": {"a": {"$dynamicRef": "#node"}}},
-])
+@pytest.mark.parametrize(
+    "document",
+    [
+        {
+            "$id": "https://organization-contracts.local/schemas/t.json",
+            "$defs": {"node": {"properties": {"next": {"$ref": "#/$defs/node"}}}},
+            "properties": {"a": {"$ref": "#/$defs/node"}},
+        },
+        {"$id": "https://organization-contracts.local/schemas/t.json", "$ref": "defs.schema.json#/$defs/isoDate", "maxLength": 10},
+        {"$id": "https://organization-contracts.local/schemas/t.json", "properties": {"a": {"$dynamicRef": "#node"}}},
+    ],
+)
 def test_references_inlining_could_change_are_left_as_written(monkeypatch, document):
     written_as(monkeypatch, document)
     assert bundled("t") is document

@@ -19,12 +19,16 @@ def paths(violations):
     return [v.path for v in violations]
 
 
-@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/problem+json"])
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/problem+json"]
+)
 def test_json_content_types_are_accepted(content_type):
     assert content_type_is_json(exchange(content_type=content_type), Expectation(200)) == []
 
 
-@pytest.mark.parametrize("content_type, got", [("text/html", '"text/html"'), ("text/json", '"text/json"'), (None, "no Content-Type header")])
+@pytest.mark.parametrize(
+    "content_type, got", [("text/html", '"text/html"'), ("text/json", '"text/json"'), (None, "no Content-Type header")]
+)
 def test_other_content_types_are_violations(content_type, got):
     (violation,) = content_type_is_json(exchange(content_type=content_type), Expectation(200))
     assert violation.path == "header Content-Type" and violation.got == got

@@ -35,7 +35,13 @@ URL = BASE + "/account/organization"
 TOKEN = "tok-Client-Secret-91c2d7"
 ENVELOPE = {
     "trackingId": "trk-1",
-    "error": {"code": "usage_limit_exceeded", "message": "Usage limits exceeded.", "fix": "Raise your caps.", "provider": "telnyx", "providerCode": "90010"},
+    "error": {
+        "code": "usage_limit_exceeded",
+        "message": "Usage limits exceeded.",
+        "fix": "Raise your caps.",
+        "provider": "telnyx",
+        "providerCode": "90010",
+    },
 }
 
 
@@ -98,7 +104,8 @@ def test_optional_caps_absent_are_none_and_undocumented_fields_are_ignored(mocke
     organization = client.get_organization()
     assert organization.sms_cap is None and organization.call_cap is None
     assert organization.to_document() == {k: v for k, v in body.items() if k != "plan"} | {
-        "createdAt": "2024-03-14T09:26:53+00:00", "updatedAt": "2026-11-20T16:05:12.250000+01:00"
+        "createdAt": "2024-03-14T09:26:53+00:00",
+        "updatedAt": "2026-11-20T16:05:12.250000+01:00",
     }
 
 
@@ -130,27 +137,33 @@ def test_gzip_encoded_body_is_decoded(mocked, client):
     assert client.get_organization().organization_id == SAMPLE_ORGANIZATION["organizationId"]
 
 
-@pytest.mark.parametrize("body, got", [
-    (b"", "an empty body"),
-    (b'{"organizationId": "org_7Hq2', "a truncated JSON document"),
-    (json.dumps(SAMPLE_ORGANIZATION).encode()[:-1], "a truncated JSON document"),
-    (b"<html>502 Bad Gateway</html>", "invalid JSON"),
-    (b"\xff\xfe\x00", "undecodable bytes"),
-    (b"[" * 100_000, "nesting too deep"),
-    (b"1" * 5000, "an integer too long"),
-])
+@pytest.mark.parametrize(
+    "body, got",
+    [
+        (b"", "an empty body"),
+        (b'{"organizationId": "org_7Hq2', "a truncated JSON document"),
+        (json.dumps(SAMPLE_ORGANIZATION).encode()[:-1], "a truncated JSON document"),
+        (b"<html>502 Bad Gateway</html>", "invalid JSON"),
+        (b"\xff\xfe\x00", "undecodable bytes"),
+        (b"[" * 100_000, "nesting too deep"),
+        (b"1" * 5000, "an integer too long"),
+    ],
+)
 def test_empty_truncated_and_unparseable_bodies_are_invalid_payloads(mocked, client, body, got):
     serve(mocked, body=body)
     (violation,) = raised(client, InvalidPayload).violations
     assert violation.path == "$" and got in violation.got
 
 
-@pytest.mark.parametrize("body, path, expected", [
-    (b"null", "$", "object"),
-    (b"[]", "$", "object"),
-    (b'"organization"', "$", "object"),
-    (json.dumps(SAMPLE_ORGANIZATION).replace('"costCap": 250.5', '"costCap": NaN').encode(), "$.costCap", "standard JSON (RFC 8259)"),
-])
+@pytest.mark.parametrize(
+    "body, path, expected",
+    [
+        (b"null", "$", "object"),
+        (b"[]", "$", "object"),
+        (b'"organization"', "$", "object"),
+        (json.dumps(SAMPLE_ORGANIZATION).replace('"costCap": 250.5', '"costCap": NaN').encode(), "$.costCap", "standard JSON (RFC 8259)"),
+    ],
+)
 def test_wrong_top_level_types_and_non_standard_tokens_name_their_path(mocked, client, body, path, expected):
     serve(mocked, body=body)
     (violation,) = raised(client, InvalidPayload).violations
@@ -203,14 +216,17 @@ def test_status_the_reference_does_not_document_is_an_api_error_saying_so(mocked
 # -- no usable answer ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("failure, reason", [
-    (requests.exceptions.ConnectionError("Connection refused"), "connection refused"),
-    (requests.exceptions.ConnectTimeout("timed out"), "no answer within"),
-    (requests.exceptions.ReadTimeout("read timed out"), "no answer within"),
-    (requests.exceptions.SSLError("certificate verify failed"), "TLS handshake failed"),
-    (requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead"), "cut off or could not be decoded"),
-    (requests.exceptions.ContentDecodingError("incorrect header check"), "cut off or could not be decoded"),
-])
+@pytest.mark.parametrize(
+    "failure, reason",
+    [
+        (requests.exceptions.ConnectionError("Connection refused"), "connection refused"),
+        (requests.exceptions.ConnectTimeout("timed out"), "no answer within"),
+        (requests.exceptions.ReadTimeout("read timed out"), "no answer within"),
+        (requests.exceptions.SSLError("certificate verify failed"), "TLS handshake failed"),
+        (requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead"), "cut off or could not be decoded"),
+        (requests.exceptions.ContentDecodingError("incorrect header check"), "cut off or could not be decoded"),
+    ],
+)
 def test_transport_failures_are_one_exception_type_with_a_clear_reason(mocked, client, failure, reason):
     serve(mocked, body=failure)
     error = raised(client, TransportError)
@@ -234,10 +250,16 @@ def echoing(mock, secret_header: str, secret: str) -> None:
     mock.add(responses.GET, URL, status=402, json={"trackingId": secret, "error": {"message": secret_header}})
 
 
-@pytest.mark.parametrize("auth, secrets", [
-    (TOKEN, [TOKEN]),
-    (Credentials.basic("client-1", "basic-Secret-44f0"), ["basic-Secret-44f0", base64.b64encode(b"client-1:basic-Secret-44f0").decode()]),
-])
+@pytest.mark.parametrize(
+    "auth, secrets",
+    [
+        (TOKEN, [TOKEN]),
+        (
+            Credentials.basic("client-1", "basic-Secret-44f0"),
+            ["basic-Secret-44f0", base64.b64encode(b"client-1:basic-Secret-44f0").decode()],
+        ),
+    ],
+)
 def test_credentials_echoed_by_a_server_never_reach_a_message_or_repr(mocked, auth, secrets):
     organizations = OrganizationClient(BASE, auth=auth)
     header = Credentials.bearer(TOKEN).authorization() if isinstance(auth, str) else auth.authorization()
@@ -254,18 +276,21 @@ def test_credentials_echoed_by_a_server_never_reach_a_message_or_repr(mocked, au
 # -- construction and the typed model ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"base_url": "ftp://example.test"}, "scheme 'ftp'"),
-    ({"base_url": "https://user:pw@example.test"}, "carries credentials"),
-    ({"base_url": None}, "base_url must be a string"),
-    ({"timeout": 0}, "timeout must be a positive number of seconds"),
-    ({"timeout": float("nan")}, "timeout must be a positive number of seconds"),
-    ({"timeout": "5"}, "timeout must be a positive number of seconds"),
-    ({"timeout": True}, "timeout must be a positive number of seconds"),
-    ({"auth": ("client-only",)}, "auth must be"),
-    ({"auth": ""}, "auth must be"),
-    ({"auth": 42}, "auth must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"base_url": "ftp://example.test"}, "scheme 'ftp'"),
+        ({"base_url": "https://user:pw@example.test"}, "carries credentials"),
+        ({"base_url": None}, "base_url must be a string"),
+        ({"timeout": 0}, "timeout must be a positive number of seconds"),
+        ({"timeout": float("nan")}, "timeout must be a positive number of seconds"),
+        ({"timeout": "5"}, "timeout must be a positive number of seconds"),
+        ({"timeout": True}, "timeout must be a positive number of seconds"),
+        ({"auth": ("client-only",)}, "auth must be"),
+        ({"auth": ""}, "auth must be"),
+        ({"auth": 42}, "auth must be"),
+    ],
+)
 def test_bad_arguments_are_refused_at_construction_with_a_clear_error(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         OrganizationClient(**{"base_url": BASE, **kwargs})
@@ -281,11 +306,14 @@ def test_model_round_trips_through_its_document():
     assert Organization.from_json(json.dumps(organization.to_document())) == organization
 
 
-@pytest.mark.parametrize("stamp, expected", [
-    ("2016-12-31T23:59:60Z", datetime(2016, 12, 31, 23, 59, 59, 999_999, tzinfo=timezone.utc)),
-    ("2017-01-01t00:59:60.5+01:00", datetime(2017, 1, 1, 0, 59, 59, 999_999, tzinfo=timezone(timedelta(hours=1)))),
-    ("2026-01-01T00:00:00.123456789-00:00", datetime(2026, 1, 1, 0, 0, 0, 123_456, tzinfo=timezone.utc)),
-])
+@pytest.mark.parametrize(
+    "stamp, expected",
+    [
+        ("2016-12-31T23:59:60Z", datetime(2016, 12, 31, 23, 59, 59, 999_999, tzinfo=timezone.utc)),
+        ("2017-01-01t00:59:60.5+01:00", datetime(2017, 1, 1, 0, 59, 59, 999_999, tzinfo=timezone(timedelta(hours=1)))),
+        ("2026-01-01T00:00:00.123456789-00:00", datetime(2026, 1, 1, 0, 0, 0, 123_456, tzinfo=timezone.utc)),
+    ],
+)
 def test_timestamps_python_cannot_hold_exactly_are_kept_as_close_as_it_can(stamp, expected):
     organization = Organization.from_json(json.dumps(dict(SAMPLE_ORGANIZATION, createdAt=stamp)))
     assert organization.created_at == expected and organization.created_at.utcoffset() == expected.utcoffset()
@@ -326,7 +354,9 @@ def raw_server():
 
 
 def test_a_body_shorter_than_its_content_length_is_a_transport_error(raw_server):
-    base = raw_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n" + json.dumps(SAMPLE_ORGANIZATION).encode()[:40])
+    base = raw_server(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n" + json.dumps(SAMPLE_ORGANIZATION).encode()[:40]
+    )
     error = raised(OrganizationClient(base, auth=TOKEN, timeout=5), TransportError)
     assert "cut off" in str(error)
 

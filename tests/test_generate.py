@@ -19,6 +19,7 @@ from contracts.schemas import schema
 
 from .support import GATE_ENV_VARS, REPO
 
+
 def draws(strategy, count: int) -> list:
     """`count` generated examples, the same on every run (no shrinking: nothing fails)."""
     drawn = []
@@ -38,7 +39,13 @@ def test_fields_are_every_property_of_the_schema_with_its_requiredness():
         f"$.{name}": name in organization["required"] for name in organization["properties"]
     }
     assert [f.path for f in fields("error")] == [
-        "$.trackingId", "$.error", "$.error.code", "$.error.message", "$.error.fix", "$.error.provider", "$.error.providerCode"
+        "$.trackingId",
+        "$.error",
+        "$.error.code",
+        "$.error.message",
+        "$.error.fix",
+        "$.error.provider",
+        "$.error.providerCode",
     ]
 
 
@@ -140,14 +147,31 @@ def profile_header(env: dict[str, str], out_dir) -> str:
     outputs = [f"--html={out_dir / 'report.html'}", f"--junitxml={out_dir / 'junit.xml'}", f"--summary-json={out_dir / 'summary.json'}"]
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--co", "-v", "-m", "client_validation", *outputs],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     return next(line for line in done.stdout.splitlines() if line.startswith("hypothesis profile"))
 
 
 def without_ci(env) -> dict[str, str]:
     """The environment without anything that marks a CI run, or points the gate at a target."""
-    markers = GATE_ENV_VARS + ("CI", "TF_BUILD", "BUILDKITE", "CIRCLECI", "CIRRUS_CI", "CODEBUILD_BUILD_ID", "GITHUB_ACTIONS", "GITLAB_CI", "HEROKU_TEST_RUN_ID", "TEAMCITY_VERSION", "bamboo.buildKey")
+    markers = (
+        *GATE_ENV_VARS,
+        "CI",
+        "TF_BUILD",
+        "BUILDKITE",
+        "CIRCLECI",
+        "CIRRUS_CI",
+        "CODEBUILD_BUILD_ID",
+        "GITHUB_ACTIONS",
+        "GITLAB_CI",
+        "HEROKU_TEST_RUN_ID",
+        "TEAMCITY_VERSION",
+        "bamboo.buildKey",
+    )
     return {k: v for k, v in env.items() if k not in markers}
 
 

@@ -61,7 +61,9 @@ class Score:
     def __init__(self, results: dict[str, GateRun]):
         red = [name for name in results if CATALOGUE[name].verdict == RED]
         green = [name for name in results if CATALOGUE[name].verdict == GREEN]
-        self.killed = [name for name in red if results[name].returncode == exits.VIOLATED and failed_rows(results[name]) == {CATALOGUE[name].status}]
+        self.killed = [
+            name for name in red if results[name].returncode == exits.VIOLATED and failed_rows(results[name]) == {CATALOGUE[name].status}
+        ]
         self.survived = sorted(set(red) - set(self.killed))
         self.false_alarms = [name for name in green if results[name].returncode != exits.HONOURED]
         self.red_total, self.green_total = len(red), len(green)

@@ -10,7 +10,6 @@ import yaml
 
 from contracts import exits
 from contracts.config import Credentials
-from contracts.server import RunningServer
 
 from .conftest import TOKEN
 from .faults import CATALOGUE, FaultApp, base_url
@@ -35,7 +34,9 @@ def schemathesis(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("schemathesis")
 
     def run(url: str) -> subprocess.CompletedProcess:
-        return subprocess.run(schemathesis_command(url, TOKEN), cwd=cwd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            schemathesis_command(url, TOKEN), cwd=cwd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL
+        )
 
     return run
 

@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -53,7 +52,11 @@ def test_serve_command_runs_standalone(unused_port):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTRACT_")}
     server = subprocess.Popen(
         [sys.executable, "-m", "contracts", "serve", "--port", str(unused_port), "--token", TOKEN],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert f"reference server on http://127.0.0.1:{unused_port}/account/organization" in server.stdout.readline()
@@ -67,7 +70,9 @@ def test_serve_command_runs_standalone(unused_port):
 
 def test_serve_on_a_busy_port_is_one_line(reference_url):
     port = reference_url.rsplit(":", 1)[1]
-    done = subprocess.run([sys.executable, "-m", "contracts", "serve", "--port", port], cwd=REPO, capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "contracts", "serve", "--port", port], cwd=REPO, capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 2
     assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
 

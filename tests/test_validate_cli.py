@@ -17,9 +17,7 @@ VALID_ERROR = json.dumps({"trackingId": "t-1", "error": {"code": "usage_limit_ex
 
 
 def validate(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "contracts", "validate", *args], cwd=REPO, input=stdin, capture_output=True, timeout=60
-    )
+    return subprocess.run([sys.executable, "-m", "contracts", "validate", *args], cwd=REPO, input=stdin, capture_output=True, timeout=60)
 
 
 def lines(output: bytes) -> list[str]:
@@ -55,13 +53,16 @@ def test_every_violation_is_one_line_naming_file_path_expectation_and_value(writ
     ]
 
 
-@pytest.mark.parametrize("raw, got", [
-    (b"", "an empty body"),
-    (b"   \n", "an empty body"),
-    (b'{"organizationId": "o', "a truncated JSON document"),
-    (b"<html>Bad Gateway</html>", "invalid JSON"),
-    (b"\xff\xfe{}", "undecodable bytes"),
-])
+@pytest.mark.parametrize(
+    "raw, got",
+    [
+        (b"", "an empty body"),
+        (b"   \n", "an empty body"),
+        (b'{"organizationId": "o', "a truncated JSON document"),
+        (b"<html>Bad Gateway</html>", "invalid JSON"),
+        (b"\xff\xfe{}", "undecodable bytes"),
+    ],
+)
 def test_non_json_input_is_an_invalid_payload_not_a_crash(raw, got):
     done = validate("organization", stdin=raw)
     assert done.returncode == 1 and b"Traceback" not in done.stderr
