@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import json
 import re
+import sys
 from functools import cache, partial
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+if TYPE_CHECKING:
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:
+        from importlib.abc import Traversable
+
+# The top-level schemas/ folder, reached through the package (a link in a checkout, copies in a wheel),
+# so an installed gate finds its schemas wherever it runs from.
+SCHEMA_DIR = importlib.resources.files("contracts") / "schema_files"
 
 # Kind of body -> schema file. These are the bodies the reference documents.
 KINDS = {"organization": "organization.schema.json", "error": "error.schema.json"}
@@ -30,10 +40,14 @@ class SchemaSetupError(RuntimeError):
     """The schemas cannot be enforced as written (missing file, dead format checker)."""
 
 
+def _schema_files() -> list[Traversable]:
+    return sorted((path for path in SCHEMA_DIR.iterdir() if path.name.endswith(".schema.json")), key=lambda path: path.name)
+
+
 @cache
 def _resources() -> dict[str, dict]:
     documents = {}
-    for path in sorted(SCHEMA_DIR.glob("*.schema.json")):
+    for path in _schema_files():
         documents[path.name] = json.loads(path.read_text(encoding="utf-8"))
     if not documents:
         raise SchemaSetupError(f"no schema files in {SCHEMA_DIR}")
@@ -184,4 +198,4 @@ def assert_formats_live() -> None:
 
 def schema_hashes() -> dict[str, str]:
     """Short content hash per schema file, so a report says which contract it enforced."""
-    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:12] for path in sorted(SCHEMA_DIR.glob("*.schema.json"))}
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:12] for path in _schema_files()}

@@ -7,9 +7,7 @@ import pytest
 from contracts.config import Credentials
 from contracts.server import ReferenceApp, RunningServer
 
-from .support import run_gate
-
-TOKEN = "tok-Contract-Secret-7f3a9c21e5"
+from .support import TOKEN, run_gate
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+TOKEN = "tok-Contract-Secret-7f3a9c21e5"  # the bearer token the loopback servers of the tests require
 GATE_ENV_VARS = ("CONTRACT_API_TOKEN", "CONTRACT_CLIENT_ID", "CONTRACT_CLIENT_SECRET", "PYTEST_BASE_URL", "PYTEST_ADDOPTS")
 
 

@@ -5,8 +5,8 @@ import sys
 
 from hypothesis import settings
 
-from .conftest import TOKEN
 from .gate_in_process import run_gate_in_process
+from .support import TOKEN
 
 
 def process_state() -> tuple:

@@ -13,7 +13,7 @@ from contracts import exits
 from contracts.config import Credentials
 from contracts.server import SAMPLE_ORGANIZATION, ReferenceApp
 
-from .conftest import TOKEN
+from .support import TOKEN
 
 REPORT_FILES = {"report.html", "junit.xml", "summary.json"}
 

@@ -15,10 +15,9 @@ from contracts import exits
 from contracts.config import Credentials
 from contracts.server import RunningServer
 
-from .conftest import TOKEN
 from .faults import CATALOGUE, GREEN, RED, Fault, FaultApp, base_url
 from .gate_in_process import run_gate_in_process
-from .support import GateRun, run_gate
+from .support import TOKEN, GateRun, run_gate
 
 # Variants the gate judges wrongly today; each entry says where the bug is.
 KNOWN_WRONG: dict[str, str] = {}

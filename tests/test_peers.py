@@ -11,9 +11,9 @@ import yaml
 from contracts import exits
 from contracts.config import Credentials
 
-from .conftest import TOKEN
 from .faults import CATALOGUE, FaultApp, base_url
 from .peers import OPENAPI, PeerUnavailable, prism_mock, schemathesis_command
+from .support import TOKEN
 
 
 def test_openapi_document_is_valid_openapi_3_1():

@@ -11,8 +11,7 @@ from contracts.config import Credentials, Settings
 from contracts.http import TargetClient
 from contracts.validation import validate
 
-from .conftest import TOKEN
-from .support import REPO
+from .support import REPO, TOKEN
 
 
 @pytest.fixture
