@@ -14,19 +14,14 @@ from __future__ import annotations
 import calendar
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from .schemas import registry, schema
-from .validation import child_path
-
-if TYPE_CHECKING:
-    from referencing._core import Resolver
+from .schemas import SchemaField, documented_fields, resolved
 
 _ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "$comment", "title", "description", "examples"})
 _UNDERSTOOD = frozenset({"type", "enum", "format", "properties", "required"})
@@ -35,22 +30,6 @@ _DROP = object()  # the mutation that removes a member
 
 class UnsupportedSchema(ValueError):
     """The schema uses a keyword these strategies cannot honour."""
-
-
-@dataclass(frozen=True, eq=False)  # identity: a schema node is a dict, not hashable
-class Field:
-    """One property anywhere in a schema, its `$ref`s followed."""
-
-    keys: tuple[str, ...]  # member names from the root
-    node: dict
-    required: bool
-
-    @property
-    def path(self) -> str:
-        path = "$"
-        for key in self.keys:
-            path = child_path(path, key)
-        return path
 
 
 @dataclass(frozen=True)
@@ -66,37 +45,12 @@ class Corruption:
 # -- reading the schema -------------------------------------------------------------------------
 
 
-def _root(kind: str) -> tuple[dict, Resolver]:
-    root = schema(kind)
-    return root, registry().resolver(base_uri=root["$id"])
-
-
-def _resolved(node: dict, resolver: Resolver) -> tuple[dict, Resolver]:
-    """Follow `$ref` (annotations beside it allowed) and refuse keywords the strategies don't honour."""
-    while "$ref" in node:
-        beside = set(node) - _ANNOTATIONS - {"$ref"}
-        if beside:
-            raise UnsupportedSchema(f"$ref beside {', '.join(sorted(beside))}: generation would ignore them")
-        found = resolver.lookup(node["$ref"])
-        node, resolver = found.contents, found.resolver
+def _understood(node: dict) -> dict:
+    """The node itself, once sure the strategies honour every keyword in it."""
     unknown = set(node) - _ANNOTATIONS - _UNDERSTOOD
     if unknown:
         raise UnsupportedSchema(f"cannot generate for keyword(s) {', '.join(sorted(unknown))}")
-    return node, resolver
-
-
-def fields(kind: str) -> list[Field]:
-    """Every property of the schema for `kind`, depth first, in schema order."""
-
-    def walk(node: dict, resolver: Resolver, keys: tuple[str, ...]) -> Iterator[Field]:
-        node, resolver = _resolved(node, resolver)
-        required = set(node.get("required", ()))
-        for name, member in node.get("properties", {}).items():
-            member, member_resolver = _resolved(member, resolver)
-            yield Field((*keys, name), member, name in required)
-            yield from walk(member, member_resolver, (*keys, name))
-
-    return list(walk(*_root(kind), ()))
+    return node
 
 
 # -- valid values -------------------------------------------------------------------------------
@@ -145,13 +99,13 @@ _VALID_FORMATS = {
 _VALID_TYPES = {"string": st.text(), "number": numbers, "integer": st.integers(), "boolean": st.booleans(), "null": st.none()}
 
 
-def _valid(node: dict, resolver: Resolver) -> st.SearchStrategy:
-    node, resolver = _resolved(node, resolver)
+def _valid(node: dict) -> st.SearchStrategy:
+    node = _understood(node)
     if "enum" in node:
         return st.sampled_from(node["enum"])
     kind = node.get("type")
     if kind == "object":
-        return _valid_objects(node, resolver)
+        return _valid_objects(node)
     if "format" in node:
         if node["format"] not in _VALID_FORMATS:
             raise UnsupportedSchema(f"no strategy for format {node['format']!r}")
@@ -161,14 +115,14 @@ def _valid(node: dict, resolver: Resolver) -> st.SearchStrategy:
     return _VALID_TYPES[kind]
 
 
-def _valid_objects(node: dict, resolver: Resolver) -> st.SearchStrategy:
+def _valid_objects(node: dict) -> st.SearchStrategy:
     """Required members always, each optional member present or not, plus undocumented extras
     (the reference allows them: the live service sends more than it lists)."""
     properties = node.get("properties", {})
     required = node.get("required", [])
     documented = st.fixed_dictionaries(
-        {name: _valid(properties[name], resolver) if name in properties else json_values for name in required},
-        optional={name: _valid(member, resolver) for name, member in properties.items() if name not in required},
+        {name: _valid(properties[name]) if name in properties else json_values for name in required},
+        optional={name: _valid(member) for name, member in properties.items() if name not in required},
     )
     extras = st.dictionaries(st.text().filter(lambda name: name not in properties), json_values, max_size=2)
     return st.builds(lambda extra, known: {**extra, **known}, extras, documented)
@@ -176,7 +130,7 @@ def _valid_objects(node: dict, resolver: Resolver) -> st.SearchStrategy:
 
 def valid_payloads(kind: str) -> st.SearchStrategy[dict]:
     """Payloads the schema for `kind` accepts, built from the schema file."""
-    return _valid(*_root(kind))
+    return _valid(resolved(kind))
 
 
 # -- one targeted corruption --------------------------------------------------------------------
@@ -294,9 +248,9 @@ _MALFORMED_FORMATS = {"date": st.one_of(impossible_dates(), non_iso_dates), "dat
 _NON_STANDARD_TOKENS = st.sampled_from([math.nan, math.inf, -math.inf])  # json.dumps writes NaN, Infinity, -Infinity
 
 
-def _mutations(field: Field) -> list[tuple[str, st.SearchStrategy]]:
+def _mutations(field: SchemaField) -> list[tuple[str, st.SearchStrategy]]:
     """Every way to break this one member: a label, and the values that break it so."""
-    node = field.node
+    node = _understood(field.node)
     ways = [("non-standard JSON token", _NON_STANDARD_TOKENS)]
     if "type" in node:
         ways.extend(_wrong_types(node))
@@ -337,7 +291,7 @@ def _render(document: object) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class Target:
+class CorruptionTarget:
     """One way to break a valid payload, named like `$.costCap: number spelt as a string`."""
 
     name: str
@@ -348,13 +302,13 @@ class Target:
         return not self.keys or _present(payload, self.keys)
 
 
-def _member_target(field: Field, mutation: str, values: st.SearchStrategy) -> Target:
+def _member_target(field: SchemaField, mutation: str, values: st.SearchStrategy) -> CorruptionTarget:
     name = f"{field.path}: {mutation}"
 
     def corrupt(payload: dict) -> st.SearchStrategy[Corruption]:
         return values.map(lambda value: Corruption(_render(_with(payload, field.keys, value)), field.path, name))
 
-    return Target(name, field.keys, corrupt)
+    return CorruptionTarget(name, field.keys, corrupt)
 
 
 def _wrong_top_level_type(payload: dict) -> st.SearchStrategy[Corruption]:
@@ -374,20 +328,20 @@ def _cut_short(payload: dict) -> st.SearchStrategy[Corruption]:
     return st.integers(1, len(text) - 1).map(lambda cut: Corruption(text[:cut], "$", "$: document cut short"))
 
 
-def corruption_targets(kind: str) -> dict[str, Target]:
+def corruption_targets(kind: str) -> dict[str, CorruptionTarget]:
     """Every way to break a payload of `kind`, by name: for each member, each class of mistake
     (dropped if required, each wrong JSON type, NaN/Infinity, outside its enum, malformed format);
     and the whole document of the wrong type or cut short."""
-    targets = [_member_target(field, mutation, values) for field in fields(kind) for mutation, values in _mutations(field)]
+    targets = [_member_target(field, mutation, values) for field in documented_fields(kind) for mutation, values in _mutations(field)]
     targets += [
-        Target("$: top-level JSON type is not an object", (), _wrong_top_level_type),
-        Target("$: document cut short", (), _cut_short),
+        CorruptionTarget("$: top-level JSON type is not an object", (), _wrong_top_level_type),
+        CorruptionTarget("$: document cut short", (), _cut_short),
     ]
     return {target.name: target for target in targets}
 
 
 @st.composite
-def _one_corruption(draw, payloads: st.SearchStrategy, targets: list[Target]) -> Corruption:
+def _one_corruption(draw, payloads: st.SearchStrategy, targets: list[CorruptionTarget]) -> Corruption:
     payload = draw(payloads)
     possible = [target for target in targets if target.applies_to(payload)]
     if not possible:

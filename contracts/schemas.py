@@ -7,6 +7,8 @@ import importlib.resources
 import json
 import re
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache, partial
 from typing import TYPE_CHECKING
 
@@ -14,6 +16,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
+
+from .violations import json_path
 
 if TYPE_CHECKING:
     if sys.version_info >= (3, 11):
@@ -101,12 +105,54 @@ def bundled(kind: str) -> dict:
     """The schema for `kind` with every `$ref` replaced by the subschema it names and annotations
     dropped: jsonschema resolves a `$ref` on every validation, which costs about 40% of the time.
     Falls back to the schema as written where inlining could change its meaning."""
+    try:
+        return resolved(kind)
+    except SchemaSetupError:
+        return schema(kind)  # an unresolvable reference is jsonschema's to report, at validation
+
+
+@cache
+def resolved(kind: str) -> dict:
+    """The schema for `kind` as one plain tree, every `$ref` inlined: what every reader of the schema walks."""
     root = schema(kind)
     with_root = registry().with_resource(root["$id"], DRAFT202012.create_resource(root))
     try:
         return _inlined(root, with_root.resolver(base_uri=root["$id"]), frozenset())
-    except (_NotBundleable, Unresolvable):
-        return root  # an unresolvable reference is jsonschema's to report, at validation
+    except (_NotBundleable, Unresolvable) as exc:
+        raise SchemaSetupError(f"schema {root.get('$id', kind)}: cannot inline its references ({exc!r})") from None
+
+
+@dataclass(frozen=True, eq=False)  # identity: a schema node is a dict, not hashable
+class SchemaField:
+    """One documented member anywhere in a body: the member names leading to it, its subschema, whether required."""
+
+    keys: tuple[str, ...]
+    node: dict
+    required: bool
+
+    @property
+    def path(self) -> str:
+        return json_path(self.keys)
+
+
+@cache
+def documented_fields(kind: str) -> tuple[SchemaField, ...]:
+    """Every property of the schema for `kind`, nested ones included, depth first in schema order."""
+
+    def walk(node: dict, keys: tuple[str, ...]) -> Iterator[SchemaField]:
+        required = set(node.get("required", ()))
+        for name, member in node.get("properties", {}).items():
+            yield SchemaField((*keys, name), member, name in required)
+            yield from walk(member, (*keys, name))
+
+    return tuple(walk(resolved(kind), ()))
+
+
+@cache
+def documented_members(kind: str) -> dict[tuple[str, ...], frozenset[str]]:
+    """For each object the schema documents (by the member names leading to it), the member names it lists."""
+    objects = {(): resolved(kind)} | {field.keys: field.node for field in documented_fields(kind)}
+    return {keys: frozenset(node["properties"]) for keys, node in objects.items() if "properties" in node}
 
 
 def _inlined(node: object, resolver, following: frozenset[int]) -> object:
@@ -165,20 +211,8 @@ def format_checker() -> FormatChecker:
 
 
 def formats_used() -> set[str]:
-    found: set[str] = set()
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("format"), str):
-                found.add(node["format"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(list(_resources().values()))
-    return found
+    nodes = [resolved(kind) for kind in KINDS] + [field.node for kind in KINDS for field in documented_fields(kind)]
+    return {node["format"] for node in nodes if isinstance(node.get("format"), str)}
 
 
 def assert_formats_live() -> None:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 
 from jsonschema.exceptions import ValidationError
 
-from .schemas import registry, schema, validator
-from .violations import Violation, describe
-
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+from .schemas import documented_members, validator
+from .violations import Violation, child_path, describe
 
 # What a `format` means, in words a QA reader understands.
 _FORMAT_WORDS = {
@@ -43,12 +40,6 @@ def json_type(value: object) -> str:
 def got(value: object) -> str:
     """`"100" (string)`: the value and its JSON type, since `true` and `1` look alike in Python."""
     return f"{describe(value)} ({json_type(value)})"
-
-
-def child_path(parent: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{parent}[{key}]"
-    return f"{parent}.{key}" if _IDENTIFIER.match(key) else f"{parent}[{json.dumps(key)}]"
 
 
 class _NonStandardToken:
@@ -146,22 +137,19 @@ def validate(kind: str, instance: object) -> list[Violation]:
 
 
 def undocumented_fields(kind: str, instance: object) -> list[str]:
-    """JSON paths of object members the schema does not list (drift, or a failure in strict mode)."""
+    """JSON paths of object members the schema does not list (drift, or a failure in strict mode), in document order."""
+    members = documented_members(kind)
     found: list[str] = []
-    root = schema(kind)
 
-    def walk(node: dict, value: object, path: str, resolver) -> None:
-        if "$ref" in node:
-            resolved = resolver.lookup(node["$ref"])
-            node, resolver = resolved.contents, resolved.resolver
-        properties = node.get("properties")
-        if not isinstance(value, dict) or properties is None:
+    def walk(keys: tuple[str, ...], path: str, value: object) -> None:
+        listed = members.get(keys)
+        if listed is None or not isinstance(value, dict):
             return
-        for key, member in value.items():
-            if key in properties:
-                walk(properties[key], member, child_path(path, key), resolver)
+        for name, member in value.items():
+            if name in listed:
+                walk((*keys, name), child_path(path, name), member)  # as deep as the schema, no deeper
             else:
-                found.append(child_path(path, key))
+                found.append(child_path(path, name))
 
-    walk(root, instance, "$", registry().resolver(base_uri=root["$id"]))
+    walk((), "$", instance)
     return found

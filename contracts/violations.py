@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from functools import reduce
 
 _GOT_LIMIT = 80
+
+# jsonschema's own rule (`ValidationError.json_path`), so a path reads the same whoever wrote it.
+_PLAIN_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
+
+
+def child_path(parent: str, key: str | int) -> str:
+    """`$.name`, `$[0]`, or `$['plan tier']` for a name that needs quoting."""
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    if _PLAIN_NAME.match(key):
+        return f"{parent}.{key}"
+    quoted = key.replace("\\", "\\\\").replace("'", "\\'")
+    return f"{parent}['{quoted}']"
+
+
+def json_path(keys: tuple[str | int, ...]) -> str:
+    return reduce(child_path, keys, "$")
 
 
 def describe(value: object) -> str:

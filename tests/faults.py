@@ -23,10 +23,11 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from contracts.config import Credentials
-from contracts.schemas import registry, schema
+from contracts.schemas import documented_fields
 from contracts.server import OPERATION_PATH, SAMPLE_ORGANIZATION, ReferenceApp
 from contracts.table import CONTRACT, ERROR_STATUSES_WITH_BODY
-from contracts.validation import child_path, json_type
+from contracts.validation import json_type
+from contracts.violations import json_path
 
 RED, GREEN = "red", "green"
 JSON = "application/json"
@@ -116,11 +117,6 @@ def literal_members(**members: str) -> Callable[[Response], str]:
 # -- document edits -------------------------------------------------------------------------------
 
 
-def json_path(keys: tuple[str, ...]) -> str:
-    """The path as the gate prints it, e.g. `$.error.code`."""
-    return reduce(child_path, keys, "$")
-
-
 def without(*keys: str) -> Callable[[object], object]:
     def transform(doc: object) -> object:
         doc = copy.deepcopy(doc)
@@ -146,44 +142,6 @@ def merged(**extra: object) -> Callable[[object], object]:
 # -- fields, read from the schemas ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Field:
-    keys: tuple[str, ...]
-    type: str
-    required: bool
-
-    @property
-    def path(self) -> str:
-        return json_path(self.keys)
-
-    @property
-    def label(self) -> str:
-        return ".".join(self.keys)
-
-
-def documented_fields(kind: str) -> list[Field]:
-    """Every property of the body schema, nested ones included, with its JSON type and whether it is required."""
-    found: list[Field] = []
-
-    def resolve(node: dict, resolver):
-        if "$ref" not in node:
-            return node, resolver
-        resolved = resolver.lookup(node["$ref"])
-        return resolved.contents, resolved.resolver
-
-    def walk(node: dict, keys: tuple[str, ...], resolver) -> None:
-        node, resolver = resolve(node, resolver)
-        required = set(node.get("required", ()))
-        for name, member in node.get("properties", {}).items():
-            member_node, member_resolver = resolve(member, resolver)
-            found.append(Field((*keys, name), member_node["type"], name in required))
-            walk(member_node, (*keys, name), member_resolver)
-
-    root = schema(kind)
-    walk(root, (), registry().resolver(base_uri=root["$id"]))
-    return found
-
-
 # Wrong values per documented type, the most confusable first: a number written as a string,
 # a boolean where a number belongs and a number where a boolean does (in Python `True == 1`), then null.
 WRONG_VALUES: dict[str, tuple[object, ...]] = {
@@ -197,11 +155,12 @@ WRONG_VALUES: dict[str, tuple[object, ...]] = {
 def field_faults(kind: str, status: int, *, every_wrong_type: bool) -> Iterator[Fault]:
     """One `missing` fault per required field and one `as_<type>` fault per wrong value of each field."""
     for field in documented_fields(kind):
+        label = ".".join(field.keys)
         if field.required:
-            yield Fault(f"{status}-{field.label}-missing", status, rebody(without(*field.keys)), path=field.path)
-        wrong = WRONG_VALUES[field.type] if every_wrong_type else WRONG_VALUES[field.type][:1]
+            yield Fault(f"{status}-{label}-missing", status, rebody(without(*field.keys)), path=field.path)
+        wrong = WRONG_VALUES[field.node["type"]] if every_wrong_type else WRONG_VALUES[field.node["type"]][:1]
         for value in wrong:
-            yield Fault(f"{status}-{field.label}-as-{json_type(value)}", status, rebody(replaced(field.keys, value)), path=field.path)
+            yield Fault(f"{status}-{label}-as-{json_type(value)}", status, rebody(replaced(field.keys, value)), path=field.path)
 
 
 def optional_fields_absent(kind: str, status: int) -> Fault:

@@ -42,6 +42,7 @@ def test_bundled_and_written_schemas_give_the_same_verdicts(kind, data):
 
 def written_as(monkeypatch, document: dict) -> None:
     monkeypatch.setattr(schemas, "schema", lambda kind: document)
+    schemas.resolved.cache_clear()  # inlined once per kind: forget the last test's "t"
 
 
 def test_properties_named_like_annotations_are_kept(monkeypatch):

@@ -13,9 +13,9 @@ import sys
 import pytest
 from hypothesis import Phase, given, settings
 
-import contracts.generate as generate
-from contracts.generate import UnsupportedSchema, corruption_targets, corruptions, fields, valid_payloads
-from contracts.schemas import schema
+from contracts import schemas
+from contracts.generate import UnsupportedSchema, corruption_targets, corruptions, valid_payloads
+from contracts.schemas import documented_fields, schema
 
 from .support import GATE_ENV_VARS, REPO
 
@@ -35,10 +35,10 @@ def draws(strategy, count: int) -> list:
 
 def test_fields_are_every_property_of_the_schema_with_its_requiredness():
     organization = schema("organization")
-    assert {f.path: f.required for f in fields("organization")} == {
+    assert {f.path: f.required for f in documented_fields("organization")} == {
         f"$.{name}": name in organization["required"] for name in organization["properties"]
     }
-    assert [f.path for f in fields("error")] == [
+    assert [f.path for f in documented_fields("error")] == [
         "$.trackingId",
         "$.error",
         "$.error.code",
@@ -55,7 +55,7 @@ JSON_TYPES = {"null", "boolean", "integer", "number", "string", "array", "object
 def expected_targets(kind: str) -> set[str]:
     """Every (member, class of mistake) the issue asks for, read from the schema itself."""
     expected = {"$: top-level JSON type is not an object", "$: document cut short"}
-    for field in fields(kind):
+    for field in documented_fields(kind):
         node, path = field.node, field.path
         fitting = {"number", "integer"} if node["type"] == "number" else {node["type"]}
         expected |= {f"{path}: wrong JSON type {name}" for name in JSON_TYPES - fitting} | {f"{path}: non-standard JSON token"}
@@ -102,16 +102,24 @@ def test_corruptions_include_the_classic_mistakes():
             json.loads(cut.document)
 
 
+def forget_schemas() -> None:
+    for cached in (schemas.registry, schemas.resolved, schemas.documented_fields, schemas.documented_members, schemas.validator):
+        cached.cache_clear()
+
+
 @pytest.fixture
 def edited_schema(monkeypatch):
     """Generate from an edited copy of a schema file, as if the file had changed."""
 
     def edit(kind: str, change) -> None:
-        document = copy.deepcopy(schema(kind))
-        change(document)
-        monkeypatch.setattr(generate, "schema", lambda name: document if name == kind else schema(name))
+        documents = copy.deepcopy(schemas._resources())
+        change(documents[schemas.KINDS[kind]])
+        monkeypatch.setattr(schemas, "_resources", lambda: documents)
+        forget_schemas()
 
-    return edit
+    yield edit
+    monkeypatch.undo()
+    forget_schemas()
 
 
 def test_a_new_enum_value_is_generated(edited_schema):

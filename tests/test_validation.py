@@ -107,4 +107,4 @@ def test_envelope_defects_are_reported_at_their_path(body, path):
 def test_undocumented_fields_are_found_at_every_level():
     envelope = {"trackingId": "t", "error": {"code": "x", "message": "m", "details": []}, "requestId": "r"}
     assert undocumented_fields("error", envelope) == ["$.error.details", "$.requestId"]
-    assert undocumented_fields("organization", dict(SAMPLE_ORGANIZATION, **{"plan tier": 1})) == ['$["plan tier"]']
+    assert undocumented_fields("organization", dict(SAMPLE_ORGANIZATION, **{"plan tier": 1})) == ["$['plan tier']"]
