@@ -1,7 +1,7 @@
 """The pytest plugin behind `suites/`: configuration, target, exchanges, verdicts and run outputs.
 
 Loaded with `-p contracts.gate` from pytest.ini, so its options parse like pytest's own
-(`--request-timeout 5`, not only `--request-timeout=5`); it stays inert unless the run collects suites/."""
+(`--request-timeout 5`, not only `--request-timeout=5`); it acts only where the ini file says `contract_gate = true`."""
 
 from __future__ import annotations
 
@@ -22,9 +22,11 @@ from .violations import ContractViolation
 
 EXCHANGES = pytest.StashKey[list]()
 AUTH_CHOICES = ("configured", "wrong", "none")
+GATE_SWITCH = "contract_gate"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(GATE_SWITCH, type="bool", default=False, help="run as the contract gate (set in the suites' pytest.ini)")
     group = parser.getgroup("contract", "organization contract gate")
     group.addoption(
         "--request-timeout",
@@ -48,19 +50,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def runs_suites(config: pytest.Config) -> bool:
-    """True when the run collects from suites/: only then is this a gate run (not, say, `pytest tests`)."""
-    suites = (config.rootpath / "suites").resolve()
-    for arg in config.args:
-        path = (config.invocation_params.dir / arg.split("::")[0]).resolve()
-        if path == suites or suites in path.parents or path in suites.parents:
-            return True
-    return False
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    if not runs_suites(config):
+    if not config.getini(GATE_SWITCH):
         return
     reports = config.rootpath / "reports"
     # Reports by default, before pytest-html and junitxml read their options.

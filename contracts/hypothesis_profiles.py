@@ -1,10 +1,15 @@
-"""Hypothesis profiles of the property tests: `dev` (fast; the default) and `ci` (thorough, derandomized).
+"""Hypothesis profiles of the property tests, as a pytest plugin: `dev` (fast; the default) and `ci`
+(thorough, derandomized).
 
-`ci` replaces hypothesis' built-in profile of that name, so wherever hypothesis detects CI (the `CI`
-environment variable and the like) ours is what runs. `--hypothesis-profile NAME` overrides both."""
+Registered in `pytest_configure`, before hypothesis' own plugin reads `--hypothesis-profile`, and chosen by
+setting that option's default, so hypothesis loads the profile itself: nothing is loaded at import time and
+nothing needs restoring. `ci` replaces hypothesis' built-in profile of that name, so wherever hypothesis
+detects CI (the `CI` environment variable and the like) ours is what runs. `--hypothesis-profile NAME`
+overrides both."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 DEV = "dev"
@@ -24,10 +29,13 @@ def register() -> None:
     )
 
 
-def load() -> str:
-    """Register both profiles and activate `ci` under CI, `dev` elsewhere; returns the name loaded."""
-    in_ci = settings.get_current_profile_name() == CI  # hypothesis loads its own `ci` when it detects CI
+def default_profile() -> str:
+    """`ci` where hypothesis detected CI (it then starts on its own profile of that name), else `dev`."""
+    return CI if settings.get_current_profile_name() == CI else DEV
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
     register()
-    name = CI if in_ci else DEV
-    settings.load_profile(name)
-    return name
+    if getattr(config.option, "hypothesis_profile", None) is None:
+        config.option.hypothesis_profile = default_profile()

@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
-from hypothesis._settings import default_variable
 
 from .support import GATE_ENV_VARS, REPO, GateRun, gate_arguments
 
@@ -26,7 +24,6 @@ def user_like_process(env: dict[str, str]) -> Iterator[io.StringIO]:
     """The gate's view of the process: cwd at the repository, only `env`'s gate variables; output captured."""
     saved_environ, saved_cwd, saved_path = dict(os.environ), os.getcwd(), list(sys.path)
     saved_modules = set(sys.modules)
-    saved_hypothesis = hypothesis_settings()
     for name in GATE_ENV_VARS:
         os.environ.pop(name, None)
     os.environ.update(env)
@@ -36,7 +33,6 @@ def user_like_process(env: dict[str, str]) -> Iterator[io.StringIO]:
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             yield output
     finally:
-        restore_hypothesis_settings(saved_hypothesis)
         os.environ.clear()
         os.environ.update(saved_environ)
         os.chdir(saved_cwd)
@@ -45,20 +41,6 @@ def user_like_process(env: dict[str, str]) -> Iterator[io.StringIO]:
         for name in set(sys.modules) - saved_modules:
             if (getattr(sys.modules[name], "__file__", None) or "").startswith(suites):
                 del sys.modules[name]  # the suites are collected afresh by the next run
-
-
-def hypothesis_settings() -> tuple:
-    # The suites' conftest registers and loads Hypothesis profiles at import; they are process-wide,
-    # and this process's own property tests must keep the profile they started with.
-    return dict(settings._profiles), settings._current_profile, default_variable.value
-
-
-def restore_hypothesis_settings(saved: tuple) -> None:
-    profiles, current, default = saved
-    settings._profiles.clear()
-    settings._profiles.update(profiles)
-    settings._current_profile = current
-    default_variable.value = default
 
 
 def run_gate_in_process(out_dir: Path, *args: str, base_url: str, env: dict[str, str]) -> GateRun:

@@ -10,7 +10,7 @@ from .support import TOKEN
 
 
 def process_state() -> tuple:
-    return dict(os.environ), os.getcwd(), list(sys.path), settings.get_current_profile_name(), settings.default, dict(settings._profiles)
+    return dict(os.environ), os.getcwd(), list(sys.path), settings.get_current_profile_name(), repr(settings.default)
 
 
 def test_a_run_leaves_environment_cwd_path_and_hypothesis_profile_as_they_were(reference_url, tmp_path, monkeypatch):
