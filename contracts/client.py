@@ -19,6 +19,7 @@ from .checks import Expectation, content_type_is_json
 from .config import ConfigError, Credentials, Settings, check_base_url
 from .http import Exchange, TargetClient, TargetUnreachable
 from .redaction import Redactor
+from .schemas import SchemaField, documented_fields
 from .table import CONTRACT
 from .validation import check_document, got
 from .violations import Violation, listing
@@ -67,15 +68,7 @@ class ErrorEnvelope:
     @classmethod
     def from_document(cls, document: dict) -> ErrorEnvelope:
         """From a document that already validates against the error schema."""
-        detail = document["error"]
-        return cls(
-            tracking_id=document["trackingId"],
-            code=detail["code"],
-            message=detail["message"],
-            fix=detail.get("fix"),
-            provider=detail.get("provider"),
-            provider_code=detail.get("providerCode"),
-        )
+        return cls(**_attributes("error", document))
 
 
 class ApiError(ClientError):
@@ -141,38 +134,50 @@ class Organization:
     @classmethod
     def from_document(cls, document: dict) -> Organization:
         """From a document that already validates against the organization schema."""
-        return cls(
-            organization_id=document["organizationId"],
-            organization_type=document["organizationType"],
-            creator=document["creator"],
-            name=document["name"],
-            messages_cap=document["messagesCap"],
-            cost_cap=document["costCap"],
-            sms_cap=document.get("smsCap"),
-            call_cap=document.get("callCap"),
-            anniversary_date=_date(document["anniversaryDate"], "$.anniversaryDate"),
-            allow_overage=document["allowOverage"],
-            created_at=_timestamp(document["createdAt"], "$.createdAt"),
-            updated_at=_timestamp(document["updatedAt"], "$.updatedAt"),
-        )
+        return cls(**_attributes("organization", document))
 
     def to_document(self) -> dict:
         """The JSON body this model stands for (optional caps only when present)."""
-        document = {
-            "organizationId": self.organization_id,
-            "organizationType": self.organization_type,
-            "creator": self.creator,
-            "name": self.name,
-            "messagesCap": self.messages_cap,
-            "costCap": self.cost_cap,
-            "smsCap": self.sms_cap,
-            "callCap": self.call_cap,
-            "anniversaryDate": self.anniversary_date.isoformat(),
-            "allowOverage": self.allow_overage,
-            "createdAt": self.created_at.isoformat(),
-            "updatedAt": self.updated_at.isoformat(),
-        }
-        return {name: value for name, value in document.items() if value is not None}
+        return _document("organization", self)
+
+
+# -- the models' attributes are the schema's members, in snake_case ------------------------------
+
+
+def attribute_name(member: str) -> str:
+    """`organizationId` -> `organization_id`: the model attribute that holds a body member."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", member).lower()
+
+
+def _leaves(kind: str) -> list[SchemaField]:
+    """The members a model holds: every documented member that is not an object of members itself."""
+    return [field for field in documented_fields(kind) if "properties" not in field.node]
+
+
+def _attributes(kind: str, document: dict) -> dict[str, object]:
+    """Model attributes from a valid document: absent optional members are None; dates and timestamps typed."""
+    values: dict[str, object] = {}
+    for field in _leaves(kind):
+        value: object = document
+        for key in field.keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        decode = _DECODERS.get(field.node.get("format", ""))
+        values[attribute_name(field.keys[-1])] = decode(value, field.path) if decode and value is not None else value
+    return values
+
+
+def _document(kind: str, model: object) -> dict:
+    """The body a model stands for: members set where the attribute is not None, dates and timestamps in ISO form."""
+    document: dict = {}
+    for field in _leaves(kind):
+        value = getattr(model, attribute_name(field.keys[-1]))
+        if value is None:
+            continue
+        parent = document
+        for key in field.keys[:-1]:
+            parent = parent.setdefault(key, {})
+        parent[field.keys[-1]] = value.isoformat() if isinstance(value, (date, datetime)) else value
+    return document
 
 
 class _Unrepresentable(ValueError):
@@ -222,6 +227,9 @@ def _timestamp(text: str, path: str) -> datetime:
         return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=offset)
     except ValueError:
         raise _Unrepresentable(Violation(path, "RFC 3339 timestamp Python can represent", got(text))) from None
+
+
+_DECODERS = {"date": _date, "date-time": _timestamp}
 
 
 def _credentials(auth: Auth) -> Credentials | None:

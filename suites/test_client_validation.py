@@ -14,8 +14,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.client import ApiError, ClientError, ErrorEnvelope, InvalidErrorBody, InvalidPayload, Organization, OrganizationClient
+from contracts.client import (
+    ApiError,
+    ClientError,
+    ErrorEnvelope,
+    InvalidErrorBody,
+    InvalidPayload,
+    Organization,
+    OrganizationClient,
+    attribute_name,
+)
 from contracts.generate import corruption_targets, corruptions, json_values, valid_payloads
+from contracts.schemas import documented_fields
 from contracts.server import RunningServer
 from contracts.table import CONTRACT, ERROR_STATUSES_WITH_BODY
 
@@ -60,20 +70,16 @@ def assert_same_instant_as_written(value, text: str) -> None:
 
 
 def assert_model_matches(model: Organization, payload: dict) -> None:
-    for attribute, name in [
-        ("organization_id", "organizationId"),
-        ("organization_type", "organizationType"),
-        ("creator", "creator"),
-        ("name", "name"),
-        ("allow_overage", "allowOverage"),
-    ]:
-        assert getattr(model, attribute) == payload[name]
-    for attribute, name in [("messages_cap", "messagesCap"), ("cost_cap", "costCap"), ("sms_cap", "smsCap"), ("call_cap", "callCap")]:
-        value = getattr(model, attribute)
-        assert value == payload.get(name) and type(value) is type(payload.get(name)), name  # int stays int, absent stays None
-    assert model.anniversary_date.isoformat() == payload["anniversaryDate"]
-    assert_same_instant_as_written(model.created_at, payload["createdAt"])
-    assert_same_instant_as_written(model.updated_at, payload["updatedAt"])
+    """Each documented member in its attribute: text and booleans as sent, numbers keeping int or float, absent ones
+    None; dates and timestamps checked against the text they were written as."""
+    for field in documented_fields("organization"):
+        value, sent = getattr(model, attribute_name(field.keys[-1])), payload.get(field.keys[-1])
+        if field.node.get("format") == "date":
+            assert value.isoformat() == sent
+        elif field.node.get("format") == "date-time":
+            assert_same_instant_as_written(value, sent)
+        else:
+            assert value == sent and type(value) is type(sent), field.path  # int stays int, absent stays None
 
 
 def paths(violations) -> set[str]:
