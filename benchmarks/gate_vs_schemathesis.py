@@ -99,9 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--runs must be at least 1")
     credentials = Credentials.generated()
     env = base_env(credentials.token)
-    with start_reference_server(credentials) as server, tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
-        commands = {
+    with start_reference_server(credentials) as server, tempfile.TemporaryDirectory() as scratch_dir:
+        scratch = Path(scratch_dir)
+        commands: dict[str, tuple[list[str], Path]] = {
             "gate: every suite, property tests at the `ci` profile": (gate_command(server.url, scratch / "gate"), REPO),
             'gate: target checks only (`-m "not client_validation"`)': (
                 gate_command(server.url, scratch / "target", "-m", "not client_validation"),

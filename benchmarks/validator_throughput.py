@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 
 from hypothesis import HealthCheck, Phase, given, settings
 
@@ -93,8 +94,8 @@ def main() -> int:
             else:
                 assert all(validate(kind, d) for d in documents), "a generated corruption validated"
             texts = [json.dumps(d) for d in documents]
-            validated = rate(lambda d, kind=kind: validate(kind, d), documents, args.runs)
-            parsed = rate(lambda t, kind=kind: check_document(kind, t), texts, args.runs)
+            validated = rate(partial(validate, kind), documents, args.runs)
+            parsed = rate(partial(check_document, kind), texts, args.runs)
             print(f"| {kind} | {label} | {validated:,.0f} | {parsed:,.0f} |", flush=True)
     return 0
 

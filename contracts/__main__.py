@@ -12,6 +12,7 @@ from .validate_cli import add_command as add_validate_command
 def serve(args: argparse.Namespace) -> int:
     from .server import start_reference_server
 
+    credentials: Credentials | None
     if args.token:
         credentials, source = Credentials.bearer(args.token), "--token"
     else:

@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from .checks import Expectation, content_type_is_json
 from .config import ConfigError, Credentials, Settings, check_base_url
@@ -154,11 +154,11 @@ def _leaves(kind: str) -> list[SchemaField]:
     return [field for field in documented_fields(kind) if "properties" not in field.node]
 
 
-def _attributes(kind: str, document: dict) -> dict[str, object]:
+def _attributes(kind: str, document: dict) -> dict[str, Any]:
     """Model attributes from a valid document: absent optional members are None; dates and timestamps typed."""
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for field in _leaves(kind):
-        value: object = document
+        value: Any = document
         for key in field.keys:
             value = value.get(key) if isinstance(value, dict) else None
         decode = _DECODERS.get(field.node.get("format", ""))
@@ -199,6 +199,7 @@ def _valid_document(kind: str, raw: bytes | str, where: str) -> dict:
     document, violations = check_document(kind, raw)
     if violations:
         raise InvalidPayload(kind, where, violations)
+    assert isinstance(document, dict)  # both schemas want an object
     return document
 
 
@@ -311,7 +312,7 @@ class OrganizationClient:
         envelope = ErrorEnvelope.from_document(document)
         return ApiError(status, reason, where, envelope=self._redacted(envelope), text=text)
 
-    def _checked(self, exchange: Exchange, kind: str) -> tuple[object, list[Violation]]:
+    def _checked(self, exchange: Exchange, kind: str) -> tuple[Any, list[Violation]]:
         """The body and every violation of content type and body together (secrets masked), so one
         exception lists everything wrong."""
         document, body_violations = check_document(kind, exchange.body)

@@ -251,7 +251,7 @@ _NON_STANDARD_TOKENS = st.sampled_from([math.nan, math.inf, -math.inf])  # json.
 def _mutations(field: SchemaField) -> list[tuple[str, st.SearchStrategy]]:
     """Every way to break this one member: a label, and the values that break it so."""
     node = _understood(field.node)
-    ways = [("non-standard JSON token", _NON_STANDARD_TOKENS)]
+    ways: list[tuple[str, st.SearchStrategy]] = [("non-standard JSON token", _NON_STANDARD_TOKENS)]
     if "type" in node:
         ways.extend(_wrong_types(node))
     if field.required:

@@ -117,9 +117,11 @@ def resolved(kind: str) -> dict:
     root = schema(kind)
     with_root = registry().with_resource(root["$id"], DRAFT202012.create_resource(root))
     try:
-        return _inlined(root, with_root.resolver(base_uri=root["$id"]), frozenset())
+        tree = _inlined(root, with_root.resolver(base_uri=root["$id"]), frozenset())
     except (_NotBundleable, Unresolvable) as exc:
         raise SchemaSetupError(f"schema {root.get('$id', kind)}: cannot inline its references ({exc!r})") from None
+    assert isinstance(tree, dict)  # a root is an object schema
+    return tree
 
 
 @dataclass(frozen=True, eq=False)  # identity: a schema node is a dict, not hashable

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import reduce
 from operator import getitem
+from typing import Any
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -59,11 +60,11 @@ def answer(body: bytes | str, status: int, content_type: str | None = JSON, **he
     return response
 
 
-def document(reference: Response) -> object:
+def document(reference: Response) -> Any:
     return json.loads(reference.get_data())
 
 
-def rebody(transform: Callable[[object], object]) -> Rewrite:
+def rebody(transform: Callable[[Any], Any]) -> Rewrite:
     """The reference's JSON document, transformed, with the reference's status and a JSON content type."""
     return lambda request, reference: answer(json.dumps(transform(document(reference))), reference.status_code)
 
@@ -117,8 +118,8 @@ def literal_members(**members: str) -> Callable[[Response], str]:
 # -- document edits -------------------------------------------------------------------------------
 
 
-def without(*keys: str) -> Callable[[object], object]:
-    def transform(doc: object) -> object:
+def without(*keys: str) -> Callable[[Any], Any]:
+    def transform(doc: Any) -> Any:
         doc = copy.deepcopy(doc)
         reduce(getitem, keys[:-1], doc).pop(keys[-1], None)
         return doc
@@ -126,8 +127,8 @@ def without(*keys: str) -> Callable[[object], object]:
     return transform
 
 
-def replaced(keys: tuple[str, ...], value: object) -> Callable[[object], object]:
-    def transform(doc: object) -> object:
+def replaced(keys: tuple[str, ...], value: object) -> Callable[[Any], Any]:
+    def transform(doc: Any) -> Any:
         doc = copy.deepcopy(doc)
         reduce(getitem, keys[:-1], doc)[keys[-1]] = value
         return doc
@@ -135,7 +136,7 @@ def replaced(keys: tuple[str, ...], value: object) -> Callable[[object], object]
     return transform
 
 
-def merged(**extra: object) -> Callable[[object], object]:
+def merged(**extra: object) -> Callable[[Any], Any]:
     return lambda doc: {**doc, **extra}
 
 

@@ -34,7 +34,9 @@ class GateRun:
     def report_extras(self) -> str:
         """The per-test HTML extras, as the browser renders them (pytest-html keeps them in a JSON blob)."""
         page = (self.out_dir / "report.html").read_text(encoding="utf-8")
-        blob = json.loads(html.unescape(re.search(r'data-jsonblob="([^"]*)"', page).group(1)))
+        found = re.search(r'data-jsonblob="([^"]*)"', page)
+        assert found, "report.html carries no pytest-html data blob"
+        blob = json.loads(html.unescape(found.group(1)))
         return "\n".join(extra["content"] for runs in blob["tests"].values() for run in runs for extra in run["extras"])
 
     def artifacts(self) -> dict[str, str]:

@@ -8,6 +8,7 @@ front, and each test then judges one run. A last test checks that runner against
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import pytest
 
@@ -33,8 +34,13 @@ def variant(name: str):
 
 def selected_faults(session: pytest.Session) -> list[Fault]:
     """The variants this module's selected tests judge (all, unless narrowed with -k), in order, once each."""
-    here = [item for item in session.items if item.module.__name__ == __name__ and hasattr(item, "callspec")]
-    return list({item.callspec.params["fault"].name: item.callspec.params["fault"] for item in here}.values())
+    here = [
+        item
+        for item in session.items
+        if isinstance(item, pytest.Function) and item.module.__name__ == __name__ and hasattr(item, "callspec")
+    ]
+    faults = [cast(Fault, item.callspec.params["fault"]) for item in here]
+    return list({fault.name: fault for fault in faults}.values())
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +102,7 @@ def test_gate_verdict(runs, fault: Fault):
     if fault.verdict == RED:
         assert run.returncode == exits.VIOLATED, f"{fault.name} was not caught (exit {run.returncode}):\n{run.output}"
         assert failed_rows(run) == {fault.status}, f"only the broken status row fails: {run.verdicts}"
-        assert names_path(run.output, fault.path), f"failure text does not name {fault.path}:\n{run.output}"
+        assert fault.path and names_path(run.output, fault.path), f"failure text does not name {fault.path}:\n{run.output}"
     else:
         assert run.returncode == exits.HONOURED, f"{fault.name} is a false alarm (exit {run.returncode}):\n{run.output}"
         for status in fault.skipped:
