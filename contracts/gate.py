@@ -207,10 +207,12 @@ class Gate:
         }
         checks_target = any("target" in getattr(item, "fixturenames", ()) for item in session.items)
         # An offline run against the embedded server (say `-m client_validation`) verifies no status and is not asked to.
-        self.record.required = self.settings.required if checks_target or not self.settings.embedded else frozenset()
+        settings = self.settings
+        assert settings is not None  # a configuration error stopped the run above
+        self.record.required = settings.required if checks_target or not settings.embedded else frozenset()
         if not checks_target:
             return  # offline tests only: no target to reach
-        self.client = TargetClient(self.settings)
+        self.client = TargetClient(settings)
         try:
             self.client.probe()
         except TargetUnreachable as exc:
@@ -368,9 +370,9 @@ def _test_result(item: pytest.Item, report: pytest.TestReport, call: pytest.Call
     outcome = "error" if report.when == "setup" and report.failed else report.outcome
     judged = item.stash.get(EXCHANGES, [])
     provoked = item.stash.get(PROVOKED, None)
-    answered = provoked.got if provoked is not None and provoked.got != status else None
+    not_provoked = provoked if provoked is not None and provoked.got != status else None
     violations = [str(v) for entry in judged for v in entry.violations or ()]
-    reasons = [provoked.reason()] if answered is not None else []
+    reasons = [not_provoked.reason()] if not_provoked is not None else []
     if violations:
         reasons.append("; ".join(violations))
     elif outcome != "passed" and not reasons and call.excinfo is not None:
@@ -379,7 +381,7 @@ def _test_result(item: pytest.Item, report: pytest.TestReport, call: pytest.Call
         name=item.name,
         outcome=outcome,
         verified=any(entry.expected == status and entry.violations is not None for entry in judged),
-        answered=answered,
+        answered=not_provoked.got if not_provoked is not None else None,
         reason=_shorten(": ".join(reasons)) if outcome != "passed" else "",
     )
 
