@@ -6,14 +6,22 @@ import base64
 import math
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from .table import CONTRACT
+
+if TYPE_CHECKING:
+    from .scenarios import Scenario
 
 TOKEN_ENV = "CONTRACT_API_TOKEN"
 CLIENT_ID_ENV = "CONTRACT_CLIENT_ID"
 CLIENT_SECRET_ENV = "CONTRACT_CLIENT_SECRET"
 DEFAULT_TIMEOUT = 10.0
 STRICT_KINDS = ("organization", "error")
+DEFAULT_REQUIRED = "200,401"  # any deployment can be made to answer these
 
 
 class ConfigError(ValueError):
@@ -131,6 +139,19 @@ def check_strict_fields(value: str | None) -> frozenset[str]:
     return frozenset(names)
 
 
+def check_require(value: str) -> frozenset[int]:
+    """`--require 200,401,402`: documented statuses a run must verify to pass."""
+    names = [name.strip() for name in value.split(",")]
+    documented = ",".join(map(str, CONTRACT))
+    wrong = [name for name in names if not (name.isdigit() and int(name) in CONTRACT)]
+    if wrong or not value.strip():
+        raise ConfigError(
+            f"--require {value!r} names {'no status' if not value.strip() else 'undocumented status(es) ' + ', '.join(wrong)}: "
+            f"give a comma list of documented statuses ({documented}), e.g. --require {DEFAULT_REQUIRED}"
+        )
+    return frozenset(int(name) for name in names)
+
+
 @dataclass(frozen=True)
 class Settings:
     base_url: str  # the target, embedded or remote, without trailing slash
@@ -138,10 +159,17 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     strict_fields: frozenset[str] = frozenset()
     embedded: bool = False
+    scenarios: Mapping[int, Scenario] = field(default_factory=dict)  # how to provoke a status; else `Prefer: code=NNN`
+    required: frozenset[int] = frozenset((200, 401))  # statuses a run must verify to pass
 
     @property
     def operation_url(self) -> str:
         return self.base_url + "/account/organization"
+
+    def secret_values(self) -> list[str]:
+        """The configured credentials' secrets and those of every scenario."""
+        scenario_credentials = [s.credentials for s in self.scenarios.values() if s.credentials is not None]
+        return [value for credentials in (self.credentials, *scenario_credentials) for value in credentials.secret_values()]
 
 
 def resolve_settings(

@@ -5,22 +5,50 @@ Loaded with `-p contracts.gate` from pytest.ini, so its options parse like pytes
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from . import exits
 from .checks import Expectation, drift, run_checks
-from .config import DEFAULT_TIMEOUT, ConfigError, Settings, resolve_settings
+from .config import DEFAULT_REQUIRED, DEFAULT_TIMEOUT, ConfigError, Credentials, Settings, check_require, resolve_settings
+from .coverage import TestResult
 from .http import Exchange, TargetClient, TargetUnreachable
 from .redaction import Redactor
-from .report import RunRecord, exchange_html, write_summary
+from .report import RunRecord, exchange_html, not_verified_line, write_summary
+from .scenarios import load_scenarios
 from .schemas import SchemaSetupError, assert_formats_live
 from .server import start_reference_server
-from .violations import ContractViolation
+from .table import CONTRACT
+from .violations import ContractViolation, Violation
 
-EXCHANGES = pytest.StashKey[list]()
+
+@dataclass
+class Judged:
+    """One exchange a test saw, and what it was judged against (None: not judged)."""
+
+    exchange: Exchange
+    expected: int | None = None
+    violations: list[Violation] | None = None
+
+
+@dataclass(frozen=True)
+class Provocation:
+    """A request meant to provoke `status`, how it was made, and the status it got."""
+
+    status: int
+    how: str
+    got: int
+
+    def reason(self) -> str:
+        return f"target answered {self.got} to {self.how}"
+
+
+EXCHANGES = pytest.StashKey[list[Judged]]()
+PROVOKED = pytest.StashKey[Provocation]()
 AUTH_CHOICES = ("configured", "wrong", "none")
 GATE_SWITCH = "contract_gate"
 
@@ -48,6 +76,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="where to write the machine-readable summary (default reports/summary.json)",
     )
+    group.addoption(
+        "--scenarios",
+        default=None,
+        metavar="FILE",
+        help="TOML file saying how to provoke 400/402/500/502 on a real deployment ([status.NNN] with headers, query, credentials)",
+    )
+    group.addoption(
+        "--require",
+        default=None,
+        metavar="STATUSES",
+        help=f"documented statuses the run must verify to pass, a comma list (default {DEFAULT_REQUIRED}); else exit {exits.NOT_VERIFIED}",
+    )
+    parser.addini("contract_scenarios", "scenarios file, as --scenarios (relative to the ini file)", default="")
+    parser.addini("contract_require", "required statuses, as --require", default=DEFAULT_REQUIRED)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -71,12 +113,32 @@ def settings_from(config: pytest.Config) -> Settings:
         assert_formats_live()
     except SchemaSetupError as exc:
         raise ConfigError(str(exc)) from None
-    return resolve_settings(
+    settings = resolve_settings(
         base_url=config.getoption("base_url", None),
         ini_base_url=config.getini("base_url") or "",
         timeout=config.getoption("request_timeout"),
         strict_fields=config.getoption("strict_fields"),
     )
+    require = config.getoption("require")
+    required = check_require(config.getini("contract_require") if require is None else require)
+    scenarios_file = config.getoption("scenarios") or _ini_path(config, "contract_scenarios")
+    if not scenarios_file:
+        return dataclasses.replace(settings, required=required)
+    if settings.embedded:
+        # Scenarios say how to provoke a real deployment; without a base URL they would quietly go unused.
+        raise ConfigError(
+            f"--scenarios {scenarios_file} is set but no base URL is: give --base-url (or PYTEST_BASE_URL), or drop --scenarios"
+        )
+    return dataclasses.replace(settings, required=required, scenarios=load_scenarios(scenarios_file))
+
+
+def _ini_path(config: pytest.Config, name: str) -> str:
+    """An ini value that is a path, relative to the ini file's folder."""
+    value = str(config.getini(name) or "").strip()
+    if not value:
+        return ""
+    base = config.inipath.parent if config.inipath else config.rootpath
+    return str(base / value)
 
 
 class Gate:
@@ -89,20 +151,19 @@ class Gate:
         self.server = None
         self.client: TargetClient | None = None
         self.error: ConfigError | None = None
+        self.deselected: set[int] = set()  # statuses of tests that -m/-k (or another plugin) deselected
         try:
             self.settings: Settings | None = settings_from(config)
         except ConfigError as exc:
             self.settings, self.error = None, exc
-        self.redact = Redactor(self.settings.credentials.secret_values() if self.settings else ())
+        self.redact = Redactor(self.settings.secret_values() if self.settings else ())
 
     # -- start-up -----------------------------------------------------------------------------
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if self.settings and self.settings.embedded:
             self.server = start_reference_server(self.settings.credentials)
-            self.settings = Settings(
-                self.server.url, self.settings.credentials, self.settings.timeout, self.settings.strict_fields, embedded=True
-            )
+            self.settings = dataclasses.replace(self.settings, base_url=self.server.url)
             self.config.option.base_url = self.server.url
             _set_report_base_url(self.config, self.server.url)
         if self.settings:
@@ -117,17 +178,33 @@ class Gate:
             f"embedded reference server at {s.base_url} (generated token)" if s.embedded else f"{s.base_url} ({s.credentials.describe()})"
         )
         strict = ", ".join(sorted(s.strict_fields)) or "off"
-        return [f"contract target: {where}", f"request timeout: {s.timeout:g}s, strict fields: {strict}"]
+        scenarios = ", ".join(map(str, sorted(s.scenarios))) or "none"
+        return [
+            f"contract target: {where}",
+            f"request timeout: {s.timeout:g}s, strict fields: {strict}",
+            f"required statuses: {','.join(map(str, sorted(s.required)))}; scenarios for: {scenarios} (others asked with 'Prefer: code=NNN')",
+        ]
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.deselected.update(m.args[0] for item in items for m in item.iter_markers("status"))
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if self.error is not None:
             self.record.stopped = f"bad configuration: {self.error}"
             raise pytest.UsageError(str(self.error))
-        self.record.planned = {m.args[0] for item in session.items for m in item.iter_markers("status")}
-        if not any("target" in getattr(item, "fixturenames", ()) for item in session.items):
+        self.record.selected = {m.args[0] for item in session.items for m in item.iter_markers("status")}
+        self.record.not_selected = {
+            s: _why_not_selected(self.config, s in self.deselected) for s in CONTRACT if s not in self.record.selected
+        }
+        checks_target = any("target" in getattr(item, "fixturenames", ()) for item in session.items)
+        # An offline run against the embedded server (say `-m client_validation`) verifies no status and is not asked to.
+        settings = self.settings
+        assert settings is not None  # a configuration error stopped the run above
+        self.record.required = settings.required if checks_target or not settings.embedded else frozenset()
+        if not checks_target:
             return  # offline tests only: no target to reach
-        self.client = TargetClient(self.settings)
+        self.client = TargetClient(settings)
         try:
             self.client.probe()
         except TargetUnreachable as exc:
@@ -140,9 +217,9 @@ class Gate:
 
     @pytest.fixture
     def target(self, request: pytest.FixtureRequest) -> Target:
-        judged: list = []
+        judged: list[Judged] = []
         request.node.stash[EXCHANGES] = judged
-        return Target(self, judged)
+        return Target(self, request.node, judged)
 
     # -- verdicts and report ------------------------------------------------------------------
 
@@ -154,10 +231,12 @@ class Gate:
         judged = item.stash.get(EXCHANGES, [])
         if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
             extras = getattr(report, "extras", [])
-            for exchange, violations in judged:
-                extras.append(_html_extra(self.redact(exchange_html(exchange, violations))))
+            for entry in judged:
+                extras.append(_html_extra(self.redact(exchange_html(entry.exchange, entry.violations))))
             report.extras = extras
-            self.record.add(item, report)
+            marker = item.get_closest_marker("status")
+            status = marker.args[0] if marker else None
+            self.record.add(_test_result(item, report, call, status), status)
         self._redact_report(report)
         return report
 
@@ -189,6 +268,8 @@ class Gate:
             session.exitstatus = exits.UNREACHABLE
         elif exitstatus == 0 and self.record.counts["passed"] == 0:
             session.exitstatus = exits.NO_CHECK_RAN
+        elif exitstatus == 0 and self.record.unverified_required():
+            session.exitstatus = exits.NOT_VERIFIED  # a red run stays red: only a run with nothing failed gets here
         self.record.exit_status = int(session.exitstatus)
         write_summary(self.summary_path, self.record, self.redact)
 
@@ -200,10 +281,14 @@ class Gate:
             tr.write_sep("-", "contract drift: undocumented fields (allowed; --strict-fields fails on them)")
             for (status, path), count in sorted(self.record.drift.items()):
                 tr.write_line(f"{status} {path}  (seen {count}x)")
-        if self.record.verdicts():
-            tr.write_sep("-", "per-status verdicts")
-            for status, verdict in self.record.verdicts().items():
-                tr.write_line(self.redact(f"{status}: {verdict.line()}"))
+        if self.settings is not None and not self.record.stopped:
+            tr.write_sep("-", "per-status coverage")
+            for status, covered in self.record.coverage().items():
+                required = " (required)" if covered.required else ""
+                tr.write_line(self.redact(f"{status}{required}: {covered.line()}"))
+            unverified = self.record.unverified_required()
+            if unverified:
+                tr.write_line(self.redact(f"not a pass: {not_verified_line(unverified)}"), red=True, bold=True)
         tr.write_line(f"reports: {self.config.option.htmlpath}, {self.config.option.xmlpath}, {self.summary_path}")
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
@@ -216,27 +301,49 @@ class Gate:
 class Target:
     """What a suite test talks to: send a request, then verify the answer against the contract."""
 
-    def __init__(self, gate: Gate, judged: list):
+    def __init__(self, gate: Gate, item: pytest.Item, judged: list[Judged]):
         self._gate = gate
-        self._judged = judged  # [exchange, violations or None], in order, for the report
+        self._item = item
+        self._judged = judged  # every exchange, in order, for the report and the coverage
 
     @property
     def settings(self) -> Settings:
         return self._gate.settings
 
+    def provoke(self, status: int) -> Exchange:
+        """Ask for `status` through its scenario, else with `Prefer: code=NNN`. Another status that comes back is
+        judged for its own status, then the test skips: the status is *not provoked*, never passed."""
+        scenario = self.settings.scenarios.get(status)
+        if scenario is None:
+            exchange = self.get(prefer_status=status)
+            how = f"'Prefer: code={status}' (it does not honour Prefer; --scenarios says how to provoke {status})"
+        else:
+            credentials = scenario.credentials or self.settings.credentials
+            exchange = self._send(credentials, headers=scenario.headers, query=scenario.query)
+            how = scenario.describe()
+        provocation = Provocation(status, how, exchange.status)
+        self._item.stash[PROVOKED] = provocation
+        if exchange.status != status:
+            self.verify(exchange, exchange.status)
+            pytest.skip(provocation.reason())
+        return exchange
+
     def get(self, *, auth: str = "configured", prefer_status: int | None = None) -> Exchange:
         if auth not in AUTH_CHOICES:
             raise ValueError(f"auth must be one of {AUTH_CHOICES}, not {auth!r}")
         credentials = {"configured": self.settings.credentials, "wrong": self.settings.credentials.wrong(), "none": None}[auth]
+        return self._send(credentials, prefer_status=prefer_status)
+
+    def _send(self, credentials: Credentials | None, **extras) -> Exchange:
         try:
-            exchange = self._gate.client.get_organization(credentials=credentials, prefer_status=prefer_status)
+            exchange = self._gate.client.get_organization(credentials=credentials, **extras)
         except TargetUnreachable as exc:
             unreachable = str(exc)
         else:
             unreachable = None
         if unreachable:  # failed outside the except block, so no chained traceback reaches the report
             pytest.fail(f"no answer: {unreachable}", pytrace=False)
-        self._judged.append([exchange, None])
+        self._judged.append(Judged(exchange))
         self._gate.observe(exchange)
         return exchange
 
@@ -244,10 +351,48 @@ class Target:
         """Raise one ContractViolation listing everything wrong with this answer."""
         violations = run_checks(exchange, Expectation(status, self.settings.strict_fields))
         for entry in self._judged:
-            if entry[0] is exchange:
-                entry[1] = violations
+            if entry.exchange is exchange:
+                entry.expected, entry.violations = status, violations
         if violations:
             raise ContractViolation(f"{exchange.method} {exchange.url} -> {exchange.status}", violations)
+
+
+def _test_result(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo, status: int | None) -> TestResult:
+    """What a test did, from the exchanges and violations it left in its stash (not from pytest's failure text)."""
+    outcome = "error" if report.when == "setup" and report.failed else report.outcome
+    judged = item.stash.get(EXCHANGES, [])
+    provoked = item.stash.get(PROVOKED, None)
+    not_provoked = provoked if provoked is not None and provoked.got != status else None
+    violations = [str(v) for entry in judged for v in entry.violations or ()]
+    reasons = [not_provoked.reason()] if not_provoked is not None else []
+    if violations:
+        reasons.append("; ".join(violations))
+    elif outcome != "passed" and not reasons and call.excinfo is not None:
+        reasons.append(_first_line(call.excinfo.value))  # no answer, a skip of the suite's own, an error in setup
+    return TestResult(
+        name=item.name,
+        outcome=outcome,
+        verified=any(entry.expected == status and entry.violations is not None for entry in judged),
+        answered=not_provoked.got if not_provoked is not None else None,
+        reason=_shorten(": ".join(reasons)) if outcome != "passed" else "",
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "msg", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _shorten(text: str, limit: int = 240) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _why_not_selected(config: pytest.Config, deselected: bool) -> str:
+    """The filters a status's tests fell to: `-m`, `-k`, or the run's paths."""
+    if not deselected:
+        return "its tests are not in the run's paths"
+    filters = [f"{flag} {value!r}" for flag, value in (("-m", config.option.markexpr), ("-k", config.option.keyword)) if value]
+    return f"its tests were deselected by {' and '.join(filters) or 'a plugin'}"
 
 
 def _set_report_base_url(config: pytest.Config, url: str) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from urllib.parse import urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -69,13 +71,22 @@ class TargetClient:
     def close(self) -> None:
         self.session.close()
 
-    def get_organization(self, *, credentials: Credentials | None, prefer_status: int | None = None) -> Exchange:
-        headers = {}
+    def get_organization(
+        self,
+        *,
+        credentials: Credentials | None,
+        prefer_status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+    ) -> Exchange:
+        """`headers` and `query` are a scenario's extras; the URL carries the query so the report shows it as sent."""
+        sent = dict(headers or {})
         if credentials is not None:
-            headers["Authorization"] = credentials.authorization()
+            sent["Authorization"] = credentials.authorization()
         if prefer_status is not None:
-            headers["Prefer"] = f"code={prefer_status}"
-        return self.send("GET", self.settings.operation_url, headers)
+            sent["Prefer"] = f"code={prefer_status}"
+        url = self.settings.operation_url + (f"?{urlencode(query)}" if query else "")
+        return self.send("GET", url, sent)
 
     def probe(self) -> int:
         """One unauthenticated request: any HTTP status at all proves the target is reachable."""

@@ -11,32 +11,14 @@ from pathlib import Path
 
 from . import __version__
 from .checks import documented_body
+from .coverage import VERIFIED, StatusCoverage, TestResult, status_coverage
 from .http import Exchange
 from .schemas import schema_hashes
 from .table import CONTRACT
 from .validation import NotJSON, validate
 from .violations import Violation
 
-_ORDER = {"failed": 0, "error": 0, "passed": 1, "skipped": 2}
-_VERDICT_COLOURS = {"failed": "#b00", "error": "#b00", "passed": "#080", "skipped": "#a60"}
-
-
-@dataclass
-class StatusVerdict:
-    outcome: str = "not run"
-    tests: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-
-    def merge(self, outcome: str, test: str, reason: str) -> None:
-        self.tests.append(test)
-        if reason:
-            self.reasons.append(f"{test}: {reason}")
-        if self.outcome == "not run" or _ORDER[outcome] < _ORDER[self.outcome]:
-            self.outcome = outcome
-
-    def line(self) -> str:
-        reason = f" ({'; '.join(self.reasons)})" if self.reasons and self.outcome != "passed" else ""
-        return f"{self.outcome}{reason}"
+_COVERAGE_COLOURS = {"failed": "#b00", "passed": "#080", VERIFIED: "#080"}
 
 
 @dataclass
@@ -48,34 +30,33 @@ class RunRecord:
     exit_status: int | None = None
     counts: Counter = field(default_factory=Counter)
     drift: Counter = field(default_factory=Counter)
-    statuses: dict[int, StatusVerdict] = field(default_factory=dict)
-    planned: set[int] = field(default_factory=set)  # statuses some selected test verifies
+    results: dict[int, list[TestResult]] = field(default_factory=dict)  # per documented status, its tests' results
+    selected: set[int] = field(default_factory=set)  # statuses some selected test verifies
+    not_selected: dict[int, str] = field(default_factory=dict)  # why no selected test asks for a status
+    required: frozenset[int] = frozenset()  # statuses this run must verify to pass (none for an offline run)
 
-    def add(self, item, report) -> None:
-        outcome = "error" if report.when == "setup" and report.failed else report.outcome
-        self.counts[outcome] += 1
-        marker = item.get_closest_marker("status")
-        if marker is None:
-            return
-        reason = ""
-        if report.skipped and isinstance(report.longrepr, tuple):
-            reason = report.longrepr[2].removeprefix("Skipped: ")
-        elif report.failed:
-            reason = _failure_reason(str(report.longrepr or "failed"))
-        self.statuses.setdefault(marker.args[0], StatusVerdict()).merge(outcome, item.name, reason)
+    def add(self, result: TestResult, status: int | None) -> None:
+        self.counts[result.outcome] += 1
+        if status is not None:
+            self.results.setdefault(status, []).append(result)
 
-    def verdicts(self) -> dict[int, StatusVerdict]:
-        """Every documented status, in order; a status-only one no test exercised says so."""
+    def coverage(self) -> dict[int, StatusCoverage]:
+        """Every documented status, in order, with how far this run verified it."""
         out = {}
-        for status, contract in CONTRACT.items():
-            verdict = self.statuses.get(status)
-            if verdict is None:
-                verdict = StatusVerdict()
-                if contract.body is None and status not in self.planned:
-                    verdict.outcome = "status only"
-                    verdict.reasons.append("the reference documents no body; any body is accepted")
-            out[status] = verdict
+        for status in CONTRACT:
+            covered = status_coverage(
+                status,
+                self.results.get(status, []),
+                selected=status in self.selected,
+                not_selected=self.not_selected.get(status, "no selected test asks for it"),
+                stopped=self.stopped,
+            )
+            covered.required = status in self.required
+            out[status] = covered
         return out
+
+    def unverified_required(self) -> list[StatusCoverage]:
+        return [c for c in self.coverage().values() if c.required and not c.verified]
 
     def as_dict(self) -> dict:
         return {
@@ -86,18 +67,25 @@ class RunRecord:
             "exit_status": self.exit_status,
             "stopped_early": self.stopped,
             "counts": {k: self.counts.get(k, 0) for k in ("passed", "failed", "skipped", "error")},
-            "statuses": {str(s): {"verdict": v.outcome, "tests": v.tests, "reasons": v.reasons} for s, v in self.verdicts().items()},
+            "required": sorted(self.required),
+            "statuses": {
+                str(s): {
+                    "coverage": c.coverage,
+                    "outcome": c.outcome,
+                    "verdict": c.verdict,
+                    "required": c.required,
+                    "tests": c.tests,
+                    "reasons": c.reasons,
+                }
+                for s, c in self.coverage().items()
+            },
             "drift": [{"status": s, "path": p, "count": n} for (s, p), n in sorted(self.drift.items())],
         }
 
 
-def _failure_reason(longrepr: str, limit: int = 240) -> str:
-    """The violations of a ContractViolation on one line (its first line only says where)."""
-    lines = [line.strip() for line in longrepr.splitlines() if line.strip()]
-    if len(lines) > 1 and "contract violation" in lines[0]:
-        lines = lines[1:]
-    text = "; ".join(lines)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def not_verified_line(unverified: list[StatusCoverage]) -> str:
+    """`required status(es) not verified: 502 (not provoked: …)`: why the run does not pass."""
+    return "required status(es) not verified: " + "; ".join(f"{c.status} ({c.line()})" for c in unverified)
 
 
 def write_summary(path: Path, record: RunRecord, redact) -> None:
@@ -162,20 +150,27 @@ def exchange_html(exchange: Exchange, violations: list[Violation] | None = None)
 def summary_html(record: RunRecord) -> str:
     target = "embedded reference server" + (f" ({record.target})" if record.target else "") if record.embedded else record.target
     rows = "".join(
-        f"<tr><td>{status}</td><td>{escape(CONTRACT[status].meaning)}</td>"
-        f'<td style="color:{_VERDICT_COLOURS.get(v.outcome, "#555")};font-weight:bold">{escape(v.outcome)}</td>'
-        f"<td>{escape('; '.join(v.reasons))}</td></tr>"
-        for status, v in record.verdicts().items()
+        f"<tr><td>{status}</td><td>{escape(CONTRACT[status].meaning)}</td><td>{'required' if c.required else ''}</td>"
+        f'<td style="color:{_COVERAGE_COLOURS.get(c.coverage, "#a60")};font-weight:bold">{escape(c.coverage)}</td>'
+        f'<td style="color:{_COVERAGE_COLOURS.get(c.outcome or "", "#555")};font-weight:bold">{escape(c.outcome or "")}</td>'
+        f"<td>{escape('; '.join(c.reasons))}</td></tr>"
+        for status, c in record.coverage().items()
     )
     hashes = ", ".join(f"{name} {digest}" for name, digest in schema_hashes().items())
     drift = "".join(f"<li>{s} <code>{escape(p)}</code> (seen {n}x)</li>" for (s, p), n in sorted(record.drift.items()))
     stopped = f"<p><b>Run stopped early:</b> {escape(record.stopped)}</p>" if record.stopped else ""
+    unverified = record.unverified_required()
+    banner = (
+        f'<p class="not-verified" style="color:#b00"><b>Not a pass: {escape(not_verified_line(unverified))}</b></p>'
+        if unverified and not record.stopped
+        else ""
+    )
     return (
-        f"<h2>Target: {escape(target or 'not configured')}</h2>{stopped}"
+        f"<h2>Target: {escape(target or 'not configured')}</h2>{stopped}{banner}"
         f"<p>Started {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(record.started))}; "
         f"organization-contracts {__version__}; schemas: {escape(hashes)}</p>"
         '<table class="per-status" border="1" cellpadding="4" style="border-collapse:collapse">'
-        "<tr><th>Status</th><th>Meaning</th><th>Verdict</th><th>Reason</th></tr>"
+        "<tr><th>Status</th><th>Meaning</th><th>Required</th><th>Coverage</th><th>Outcome</th><th>Why</th></tr>"
         f"{rows}</table>"
         "<h3>Contract drift (undocumented fields)</h3>" + (f"<ul>{drift}</ul>" if drift else "<p>None seen.</p>")
     )

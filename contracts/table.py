@@ -24,5 +24,9 @@ CONTRACT = {
     )
 }
 
-# Statuses a target is asked for with `Prefer: code=NNN`; each has a documented body to judge.
+# Error statuses whose body the reference documents: the error envelope.
 ERROR_STATUSES_WITH_BODY = tuple(s for s, c in CONTRACT.items() if s >= 400 and c.body)
+
+# Statuses a suite must ask a target for (a scenario, else `Prefer: code=NNN`): any deployment answers 200 to the
+# configured credentials and 401 to missing or wrong ones, but gives these only when something provokes them.
+PROVOKED_STATUSES = tuple(s for s in CONTRACT if s not in (200, 401))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import gzip
 import json
 import time
@@ -30,6 +31,8 @@ from contracts.table import CONTRACT, ERROR_STATUSES_WITH_BODY
 from contracts.validation import json_type
 from contracts.violations import json_path
 
+from .staging import OVERCAP_ENV, OVERCAP_TOKEN, SCENARIOS, StagingApp
+
 RED, GREEN = "red", "green"
 JSON = "application/json"
 PREFIX = "/fault/"
@@ -45,7 +48,8 @@ class Fault:
     verdict: str = RED
     path: str | None = None  # the JSON path a red fault's failure text must name
     gate_args: tuple[str, ...] = ()  # extra gate options this variant needs
-    skipped: tuple[int, ...] = ()  # green variants: status rows that must be skipped, never passed
+    skipped: tuple[int, ...] = ()  # green variants: status rows that must be *not provoked*, never passed
+    deployment: str = "reference"  # what the fault breaks: the reference server, or the staging-like one (tests/staging.py)
 
 
 # -- answers --------------------------------------------------------------------------------------
@@ -320,11 +324,34 @@ def slow(seconds: float) -> Rewrite:
     return rewrite
 
 
+STAGING_ARGS = (f"--scenarios={SCENARIOS}",)  # "=": a separate path under tests/ would move pytest's rootdir there
+
+
+def on_staging(fault: Fault, *, skipped: tuple[int, ...] = ()) -> Fault:
+    """The fault on the staging-like deployment, judged through the scenarios that provoke 400 and 402 there."""
+    return dataclasses.replace(fault, name=f"staging-{fault.name}", deployment="staging", gate_args=STAGING_ARGS, skipped=skipped)
+
+
+def staging_faults() -> Iterator[Fault]:
+    """A deployment that ignores `Prefer`: 402 to an over-cap account, 400 to a parameter, never 500 or 502."""
+    yield from map(on_staging, field_faults("error", 402, every_wrong_type=False))
+    yield from map(on_staging, envelope_faults(400))
+    unprovoked = (500, 502)  # staging cannot be made to answer them: not provoked, never passed
+    yield on_staging(Fault("honoured", 200, lambda request, reference: reference, GREEN), skipped=unprovoked)
+    yield on_staging(optional_fields_absent("error", 402), skipped=unprovoked)
+    yield on_staging(
+        Fault("402-extra-fields", 402, rebody(lambda doc: {**doc, "usage": {"messages": 100412, "cap": 100000}}), GREEN), skipped=unprovoked
+    )
+    # The over-cap account was reset: its scenario gets 200, so 402 goes unverified rather than passed.
+    yield on_staging(Fault("402-account-not-capped", 402, organization_answer, GREEN), skipped=(402, *unprovoked))
+
+
 def build_catalogue() -> dict[str, Fault]:
     faults = [*organization_faults(), *credential_faults()]
     for status in ERROR_STATUSES_WITH_BODY:
         faults.extend(envelope_faults(status))
     faults.extend(conforming_variants())
+    faults.extend(staging_faults())
     catalogue = {fault.name: fault for fault in faults}
     assert len(catalogue) == len(faults), "fault names must be unique"
     assert all(fault.status in CONTRACT for fault in faults), "a fault rewrites a documented status"
@@ -342,7 +369,7 @@ class FaultApp:
     """WSGI app: `/fault/<name>/account/organization` answers like the reference, broken by fault <name>."""
 
     def __init__(self, credentials: Credentials, catalogue: dict[str, Fault] = CATALOGUE):
-        self.reference = ReferenceApp(credentials)
+        self.deployments = {"reference": ReferenceApp(credentials), "staging": StagingApp(credentials)}
         self.catalogue = catalogue
 
     def respond(self, request: Request) -> Response:
@@ -351,7 +378,7 @@ class FaultApp:
         if fault is None:
             return answer(json.dumps({"error": f"no fault at {request.path}; try {PREFIX}<name>{OPERATION_PATH}"}), 404)
         environ = dict(request.environ, PATH_INFO="/" + rest)
-        reference = self.reference.respond(Request(environ))
+        reference = self.deployments[fault.deployment].respond(Request(environ))
         if reference.status_code != fault.status:
             return reference
         return fault.rewrite(request, reference)
@@ -377,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     for fault in CATALOGUE.values():
         print(f"{fault.verdict:5}  {base_url(url, fault)}")
     print(f"{len(CATALOGUE)} variants; bearer token {args.token!r}; Ctrl-C stops", flush=True)
+    print(f"staging-* variants: also {OVERCAP_ENV}={OVERCAP_TOKEN} and {' '.join(STAGING_ARGS)}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return 0

@@ -31,6 +31,10 @@ class GateRun:
         return {status: entry["verdict"] for status, entry in self.summary["statuses"].items()}
 
     @property
+    def coverage(self) -> dict[str, str]:
+        return {status: entry["coverage"] for status, entry in self.summary["statuses"].items()}
+
+    @property
     def report_extras(self) -> str:
         """The per-test HTML extras, as the browser renders them (pytest-html keeps them in a JSON blob)."""
         page = (self.out_dir / "report.html").read_text(encoding="utf-8")

@@ -159,7 +159,7 @@ def test_all_skipped_does_not_pass(gate, serve):
     ignores_prefer.respond = lambda request, respond=ignores_prefer.respond: respond(_without_prefer(request))
     run = gate(serve(ignores_prefer), "-k", "error_status")
     assert run.returncode == exits.NO_CHECK_RAN, run.output
-    assert run.verdicts["402"] == "skipped"
+    assert run.verdicts["402"] == "not provoked"
     assert "target answered 200 to 'Prefer: code=402'" in json.dumps(run.summary)
 
 
