@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 _GOT_LIMIT = 80
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """Lone surrogates (valid in a JSON string, e.g. `"\\ud800"`, but not encodable as UTF-8) as their JSON escape."""
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def describe(value: object) -> str:
@@ -16,7 +23,7 @@ def describe(value: object) -> str:
         text = repr(value)
     if len(text) > _GOT_LIMIT:
         text = text[: _GOT_LIMIT - 1] + "…"
-    return text
+    return escape_surrogates(text)
 
 
 @dataclass(frozen=True)
