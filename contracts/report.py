@@ -15,7 +15,7 @@ from .http import Exchange
 from .schemas import schema_hashes
 from .table import CONTRACT
 from .validation import NotJSON, validate
-from .violations import Violation
+from .violations import Violation, escape_surrogates
 
 _ORDER = {"failed": 0, "error": 0, "passed": 1, "skipped": 2}
 _VERDICT_COLOURS = {"failed": "#b00", "error": "#b00", "passed": "#080", "skipped": "#a60"}
@@ -107,7 +107,7 @@ def write_summary(path: Path, record: RunRecord, redact) -> None:
 
 def _pretty_body(exchange: Exchange) -> str:
     try:
-        return json.dumps(exchange.json, indent=2, ensure_ascii=False)
+        return escape_surrogates(json.dumps(exchange.json, indent=2, ensure_ascii=False))
     except ValueError:
         return exchange.text or "(empty body)"
 
