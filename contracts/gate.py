@@ -14,6 +14,7 @@ from . import exits
 from .checks import Expectation, drift, run_checks
 from .config import DEFAULT_TIMEOUT, ConfigError, Settings, resolve_settings
 from .http import Exchange, TargetClient, TargetUnreachable
+from .interruption import InterruptOnSignals, remove_stale_outputs
 from .redaction import Redactor
 from .report import RunRecord, exchange_html, write_summary
 from .schemas import SchemaSetupError, assert_formats_live
@@ -70,6 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "xmlpath", None) is None:
         config.option.xmlpath = str(reports / "junit.xml")
     summary = config.getoption("summary_json") or str(reports / "summary.json")
+    remove_stale_outputs(Path(p) for p in (config.option.htmlpath, config.option.xmlpath, summary))
     config.pluginmanager.register(Gate(config, Path(summary)), "contract-gate")
 
 
@@ -102,6 +104,9 @@ class Gate:
         except ConfigError as exc:
             self.settings, self.error = None, exc
         self.redact = Redactor(self.settings.credentials.secret_values() if self.settings else ())
+        self.signals = InterruptOnSignals()  # SIGTERM (a CI timeout) ends the run like Ctrl-C, reports written
+        self.signals.install()
+        self.summary_written = False
 
     # -- start-up -----------------------------------------------------------------------------
 
@@ -193,12 +198,22 @@ class Gate:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.record.stopped and self.error is None:
+        self.signals.hold()
+        if self.signals.received:
+            session.exitstatus = exits.INTERRUPTED
+        elif self.record.stopped and self.error is None:
             session.exitstatus = exits.UNREACHABLE
         elif exitstatus == 0 and self.record.counts["passed"] == 0:
             session.exitstatus = exits.NO_CHECK_RAN
-        self.record.exit_status = int(session.exitstatus)
+        self._write_summary(int(session.exitstatus))
+
+    def _write_summary(self, exit_status: int) -> None:
+        if self.signals.received:
+            self.record.interrupted = True
+            self.record.stopped = f"interrupted by {self.signals.received}"
+        self.record.exit_status = exit_status
         write_summary(self.summary_path, self.record, self.redact)
+        self.summary_written = True
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
         tr = terminalreporter
@@ -215,6 +230,10 @@ class Gate:
         tr.write_line(f"reports: {self.config.option.htmlpath}, {self.config.option.xmlpath}, {self.summary_path}")
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.signals.hold()
+        if not self.summary_written and self.signals.received:
+            self._write_summary(exits.INTERRUPTED)  # interrupted before the session started: no sessionfinish
+        self.signals.restore()
         if self.client:
             self.client.close()
         if self.server:

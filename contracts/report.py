@@ -45,6 +45,7 @@ class RunRecord:
     target: str = ""
     embedded: bool = False
     stopped: str | None = None
+    interrupted: bool = False  # by SIGTERM or Ctrl-C: what was seen so far, not a whole run
     exit_status: int | None = None
     counts: Counter = field(default_factory=Counter)
     drift: Counter = field(default_factory=Counter)
@@ -85,6 +86,7 @@ class RunRecord:
             "duration_s": round(time.time() - self.started, 3),
             "exit_status": self.exit_status,
             "stopped_early": self.stopped,
+            "interrupted": self.interrupted,
             "counts": {k: self.counts.get(k, 0) for k in ("passed", "failed", "skipped", "error")},
             "statuses": {str(s): {"verdict": v.outcome, "tests": v.tests, "reasons": v.reasons} for s, v in self.verdicts().items()},
             "drift": [{"status": s, "path": p, "count": n} for (s, p), n in sorted(self.drift.items())],
