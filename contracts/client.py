@@ -22,7 +22,7 @@ from .redaction import Redactor
 from .schemas import SchemaField, documented_fields
 from .table import CONTRACT
 from .validation import check_document, got
-from .violations import Violation, listing
+from .violations import Violation, escape_surrogates, listing
 
 Number = int | float
 Auth = Credentials | str | tuple[str, str] | None
@@ -93,7 +93,8 @@ class ApiError(ClientError):
             if e.provider or e.provider_code:
                 hints.append(f"provider: {e.provider or '?'} {e.provider_code or ''}".rstrip())
             hints.append(f"trackingId {e.tracking_id}")
-            return f"{head}: {e.code}: {e.message} ({'; '.join(hints)})"
+            # The envelope's strings are valid JSON strings, lone surrogates included: shown escaped, so printing never fails.
+            return escape_surrogates(f"{head}: {e.code}: {e.message} ({'; '.join(hints)})")
         documented = "" if self.status in CONTRACT else " (a status the reference does not document)"
         excerpt = " ".join(self.text.split())[:200]
         return f"{head}{documented}" + (f": {excerpt}" if excerpt else "")

@@ -17,6 +17,7 @@ from .checks import Expectation, drift, run_checks
 from .config import DEFAULT_REQUIRED, DEFAULT_TIMEOUT, ConfigError, Credentials, Settings, check_require, resolve_settings
 from .coverage import TestResult
 from .http import Exchange, TargetClient, TargetUnreachable
+from .interruption import InterruptOnSignals, remove_stale_outputs
 from .redaction import Redactor
 from .report import RunRecord, exchange_html, not_verified_line, write_summary
 from .scenarios import load_scenarios
@@ -104,6 +105,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "xmlpath", None) is None:
         config.option.xmlpath = str(reports / "junit.xml")
     summary = config.getoption("summary_json") or str(reports / "summary.json")
+    remove_stale_outputs(Path(p) for p in (config.option.htmlpath, config.option.xmlpath, summary))
     config.pluginmanager.register(Gate(config, Path(summary)), "contract-gate")
 
 
@@ -157,6 +159,9 @@ class Gate:
         except ConfigError as exc:
             self.settings, self.error = None, exc
         self.redact = Redactor(self.settings.secret_values() if self.settings else ())
+        self.signals = InterruptOnSignals()  # SIGTERM (a CI timeout) ends the run like Ctrl-C, reports written
+        self.signals.install()
+        self.summary_written = False
 
     # -- start-up -----------------------------------------------------------------------------
 
@@ -264,14 +269,24 @@ class Gate:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.record.stopped and self.error is None:
+        self.signals.hold()
+        if self.signals.received:
+            session.exitstatus = exits.INTERRUPTED
+        elif self.record.stopped and self.error is None:
             session.exitstatus = exits.UNREACHABLE
         elif exitstatus == 0 and self.record.counts["passed"] == 0:
             session.exitstatus = exits.NO_CHECK_RAN
         elif exitstatus == 0 and self.record.unverified_required():
             session.exitstatus = exits.NOT_VERIFIED  # a red run stays red: only a run with nothing failed gets here
-        self.record.exit_status = int(session.exitstatus)
+        self._write_summary(int(session.exitstatus))
+
+    def _write_summary(self, exit_status: int) -> None:
+        if self.signals.received:
+            self.record.interrupted = True
+            self.record.stopped = f"interrupted by {self.signals.received}"
+        self.record.exit_status = exit_status
         write_summary(self.summary_path, self.record, self.redact)
+        self.summary_written = True
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
         tr = terminalreporter
@@ -292,6 +307,10 @@ class Gate:
         tr.write_line(f"reports: {self.config.option.htmlpath}, {self.config.option.xmlpath}, {self.summary_path}")
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.signals.hold()
+        if not self.summary_written and self.signals.received:
+            self._write_summary(exits.INTERRUPTED)  # interrupted before the session started: no sessionfinish
+        self.signals.restore()
         if self.client:
             self.client.close()
         if self.server:

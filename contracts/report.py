@@ -16,7 +16,7 @@ from .http import Exchange
 from .schemas import schema_hashes
 from .table import CONTRACT
 from .validation import NotJSON, validate
-from .violations import Violation
+from .violations import Violation, escape_surrogates
 
 _COVERAGE_COLOURS = {"failed": "#b00", "passed": "#080", VERIFIED: "#080"}
 
@@ -27,6 +27,7 @@ class RunRecord:
     target: str = ""
     embedded: bool = False
     stopped: str | None = None
+    interrupted: bool = False  # by SIGTERM or Ctrl-C: what was seen so far, not a whole run
     exit_status: int | None = None
     counts: Counter = field(default_factory=Counter)
     drift: Counter = field(default_factory=Counter)
@@ -66,6 +67,7 @@ class RunRecord:
             "duration_s": round(time.time() - self.started, 3),
             "exit_status": self.exit_status,
             "stopped_early": self.stopped,
+            "interrupted": self.interrupted,
             "counts": {k: self.counts.get(k, 0) for k in ("passed", "failed", "skipped", "error")},
             "required": sorted(self.required),
             "statuses": {
@@ -95,7 +97,7 @@ def write_summary(path: Path, record: RunRecord, redact) -> None:
 
 def _pretty_body(exchange: Exchange) -> str:
     try:
-        return json.dumps(exchange.json, indent=2, ensure_ascii=False)
+        return escape_surrogates(json.dumps(exchange.json, indent=2, ensure_ascii=False))
     except ValueError:
         return exchange.text or "(empty body)"
 

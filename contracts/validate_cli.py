@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .config import ConfigError
 from .schemas import KINDS
 from .validation import check_document
-from .violations import Violation
+from .violations import Violation, escape_surrogates
 
 STDIN = "-"
 VALID, INVALID = 0, 1
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
             found = violations_of(args.kind, payload)
             invalid += bool(found)
             for violation in found:
-                print(f"{payload.label}: {violation}")
+                print(escape_surrogates(f"{payload.label}: {violation}"))  # a file name may hold undecodable bytes too
     print(f"{checked} {args.kind} payload{'s' if checked != 1 else ''} checked, {invalid} invalid", file=sys.stderr)
     return INVALID if invalid else VALID
 

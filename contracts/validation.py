@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
+import re
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 from jsonschema.exceptions import ValidationError
 
@@ -42,32 +47,169 @@ def got(value: object) -> str:
     return f"{describe(value)} ({json_type(value)})"
 
 
-class _NonStandardToken:
-    """Stands in for NaN/Infinity/-Infinity while parsing, so the member holding it can be named."""
+# A body deeper or larger than a client can safely build is refused before parsing, so the verdict never
+# depends on how much Python stack the caller has left (`json.loads` recurses once per level).
+MAX_NESTING = 128  # objects and arrays inside one another, the top-level one included
+MAX_CONTAINERS = 100_000  # objects and arrays in one body: `[[],[],...]` costs ~80 bytes of Python per 3 bytes sent
+_SHOWN_PATH_STEPS = 8  # a path deeper than this is cut when shown: `$.a[0][0]...`
 
-    __slots__ = ("token",)
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+_STRING_OR_BRACKET = re.compile(r'("[^"\\]*(?:\\.[^"\\]*)*")(\s*:)?|[\[\]{}]')
+_DOUBLE_DIGITS = 309  # digits of the largest double (1.8e308): a longer integer cannot be one
 
-    def __init__(self, token: str):
-        self.token = token
+
+class _Odd:
+    """Stands in for a value a client cannot read as the server meant it, so its member can be named."""
+
+    __slots__ = ("expected", "got")
+
+    def __init__(self, expected: str, got: str):
+        self.expected = expected
+        self.got = got
 
 
-def _non_standard_tokens(document: object) -> list[Violation]:
-    """Each stand-in with the JSON path of its member, in document order."""
+class _DuplicateNames(dict):
+    """An object in which some member name occurs more than once (`json.loads` would keep the last)."""
+
+    __slots__ = ("duplicates",)
+    duplicates: dict[str, int]  # name: how many times
+
+
+# Every stand-in or marked object made takes a number, so parse_json walks a document only when its own
+# parse made one (another thread's can only cost a needless walk): the walk is most of the cost of a parse.
+_ODD_MADE = itertools.count()
+
+
+def _non_standard_token(token: str) -> _Odd:
+    next(_ODD_MADE)
+    return _Odd("standard JSON (RFC 8259)", f"the non-standard token {token}")
+
+
+def _out_of_range(text: str) -> _Odd:
+    next(_ODD_MADE)
+    shown = text if len(text) <= 40 else f"{text[:24]}… ({len(text)} characters)"
+    return _Odd("a number within IEEE-754 double range", shown)
+
+
+def _float(text: str) -> float | _Odd:
+    value = float(text)
+    return _out_of_range(text) if value in (math.inf, -math.inf) else value  # 1e-400 underflows to 0.0: fine
+
+
+def _integer(text: str) -> int | _Odd:
+    digits = len(text) - text.startswith("-")
+    if digits < _DOUBLE_DIGITS:
+        return int(text)
+    if digits > _DOUBLE_DIGITS:
+        return _out_of_range(text)  # also spares int() a 4,300-digit limit and its quadratic cost
+    value = int(text)
+    try:
+        float(value)
+    except OverflowError:
+        return _out_of_range(text)
+    return value
+
+
+def _members(pairs: list[tuple[str, object]]) -> dict:
+    members = dict(pairs)
+    if len(members) == len(pairs):
+        return members
+    next(_ODD_MADE)
+    marked = _DuplicateNames(members)
+    counts = Counter(name for name, _ in pairs)
+    marked.duplicates = {name: n for name, n in counts.items() if n > 1}
+    return marked
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_members, parse_float=_float, parse_int=_integer, parse_constant=_non_standard_token)
+
+
+def _odd_members(document: object) -> list[Violation]:
+    """Each stand-in and each duplicated member name, with its JSON path, in document order."""
     found: list[Violation] = []
     pending: list[tuple[str, object]] = [("$", document)]
-    while pending:  # iterative: a deeply nested document must not overflow the stack
+    while pending:  # iterative, though the nesting limit already bounds the depth
         path, node = pending.pop()
-        if isinstance(node, _NonStandardToken):
-            found.append(Violation(path, "standard JSON (RFC 8259)", f"the non-standard token {node.token}"))
+        if isinstance(node, _Odd):
+            found.append(Violation(path, node.expected, node.got))
         elif isinstance(node, dict):
+            if isinstance(node, _DuplicateNames):
+                found.extend(
+                    Violation(child_path(path, name), "a member name used once per object", f"{describe(name)} {_times(n)}")
+                    for name, n in node.duplicates.items()
+                )
             pending.extend((child_path(path, k), v) for k, v in reversed(node.items()))
         elif isinstance(node, list):
             pending.extend((child_path(path, i), v) for i, v in reversed(list(enumerate(node))))
     return found
 
 
+def _times(count: int) -> str:
+    return "twice" if count == 2 else f"{count} times"
+
+
+def _size_violations(text: str) -> list[Violation]:
+    """More than MAX_CONTAINERS objects and arrays, or nesting beyond MAX_NESTING (at the path where it starts)."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return []  # cheap and usual: too few brackets, even counting those inside strings
+    brackets = _NOT_A_BRACKET.sub("", _STRING.sub("", text))
+    containers = brackets.count("[") + brackets.count("{")
+    if containers > MAX_CONTAINERS:
+        return [Violation("$", f"at most {MAX_CONTAINERS:,} objects and arrays in one body", f"{containers:,}")]
+    depth = 0
+    for bracket in brackets:
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_NESTING:
+            return [Violation(_path_to_depth(text, depth), f"nesting at most {MAX_NESTING} levels deep", "deeper")]
+        if depth < 0:
+            break  # unbalanced: the parser names that
+    return []
+
+
+def _path_to_depth(text: str, depth: int) -> str:
+    """The JSON path of the first object or array at `depth` (the top level is 1), cut when long."""
+    steps: list[str | int] = []  # per open container: its current member's name (object) or index (array)
+    scanned = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        if steps and isinstance(steps[-1], int):  # commas since the last token separate this array's members
+            steps[-1] += text.count(",", scanned, match.start())
+        scanned = match.end()
+        token, is_name = match.group(1), match.group(2)
+        if token is not None:
+            if is_name and steps and isinstance(steps[-1], str):
+                steps[-1] = _name(token)
+        elif match.group() in "[{":
+            if len(steps) + 1 == depth:
+                break
+            steps.append(0 if match.group() == "[" else "")
+        elif steps:
+            steps.pop()
+    path = "$"
+    for step in steps[:_SHOWN_PATH_STEPS]:
+        path = child_path(path, step)
+    return path + ("…" if len(steps) > _SHOWN_PATH_STEPS else "")
+
+
+def _name(token: str) -> str:
+    try:
+        return json.loads(token, strict=False)
+    except ValueError:  # a bad escape: the parser will name it; the path still needs a step
+        return token[1:-1]
+
+
+def _decode(text: str) -> object:
+    try:
+        return _DECODER.decode(text)
+    except RecursionError:
+        # The caller has used up nearly all its stack; MAX_NESTING levels always fit in a new thread's.
+        with ThreadPoolExecutor(max_workers=1) as fresh_stack:
+            return fresh_stack.submit(_DECODER.decode, text).result()
+
+
 def parse_json(raw: bytes | str) -> object:
-    """Parse like a strict client: no NaN/Infinity, no empty body, no truncated document; raises only `NotJSON`."""
+    """Parse like a strict client; raises only `NotJSON`. Refused: NaN/Infinity, numbers beyond double range,
+    a member name used twice in one object, nesting or size beyond the limits above, an empty or truncated body."""
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
@@ -75,19 +217,19 @@ def parse_json(raw: bytes | str) -> object:
             raise NotJSON(Violation("$", "a UTF-8 JSON document", f"undecodable bytes at offset {exc.start}")) from None
     if not raw.strip():
         raise NotJSON(Violation("$", "a JSON document", "an empty body"))
+    oversized = _size_violations(raw)
+    if oversized:
+        raise NotJSON(Violation("$", "a JSON document a client can parse", oversized[0].got), oversized)
+    before = next(_ODD_MADE)
     try:
-        document = json.loads(raw, parse_constant=_NonStandardToken)
+        document = _decode(raw)
     except json.JSONDecodeError as exc:
         truncated = exc.pos >= len(raw.rstrip()) or exc.msg.startswith("Unterminated string")
         what = "a truncated JSON document" if truncated else f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         raise NotJSON(Violation("$", "a complete JSON document", what)) from None
-    except ValueError:  # an integer beyond Python's conversion limit (4300 digits)
-        raise NotJSON(Violation("$", "a JSON document a client can parse", "an integer too long to convert")) from None
-    except RecursionError:
-        raise NotJSON(Violation("$", "a JSON document a client can parse", "nesting too deep to parse")) from None
-    tokens = _non_standard_tokens(document) if isinstance(document, (dict, list, _NonStandardToken)) else []
-    if tokens:
-        raise NotJSON(Violation("$", "standard JSON (RFC 8259)", tokens[0].got), tokens)
+    odd = _odd_members(document) if next(_ODD_MADE) != before + 1 else []
+    if odd:
+        raise NotJSON(Violation("$", odd[0].expected, odd[0].got), odd)
     return document
 
 

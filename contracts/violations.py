@@ -8,6 +8,13 @@ from dataclasses import dataclass
 from functools import reduce
 
 _GOT_LIMIT = 80
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """Lone surrogates (valid in a JSON string, e.g. `"\\ud800"`, but not encodable as UTF-8) as their JSON escape."""
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
 
 # jsonschema's own rule (`ValidationError.json_path`), so a path reads the same whoever wrote it.
 _PLAIN_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
@@ -20,7 +27,7 @@ def child_path(parent: str, key: str | int) -> str:
     if _PLAIN_NAME.match(key):
         return f"{parent}.{key}"
     quoted = key.replace("\\", "\\\\").replace("'", "\\'")
-    return f"{parent}['{quoted}']"
+    return f"{parent}['{escape_surrogates(quoted)}']"  # a name may hold a lone surrogate: shown, never written raw
 
 
 def json_path(keys: tuple[str | int, ...]) -> str:
@@ -35,7 +42,7 @@ def describe(value: object) -> str:
         text = repr(value)
     if len(text) > _GOT_LIMIT:
         text = text[: _GOT_LIMIT - 1] + "…"
-    return text
+    return escape_surrogates(text)
 
 
 @dataclass(frozen=True)

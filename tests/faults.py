@@ -28,7 +28,7 @@ from contracts.config import Credentials
 from contracts.schemas import documented_fields
 from contracts.server import OPERATION_PATH, SAMPLE_ORGANIZATION, ReferenceApp
 from contracts.table import CONTRACT, ERROR_STATUSES_WITH_BODY
-from contracts.validation import json_type
+from contracts.validation import MAX_CONTAINERS, MAX_NESTING, json_type
 from contracts.violations import json_path
 
 from .staging import OVERCAP_ENV, OVERCAP_TOKEN, SCENARIOS, StagingApp
@@ -277,7 +277,7 @@ def conforming_variants() -> Iterator[Fault]:
     yield Fault(
         "200-large-numbers",
         200,
-        raw_body(literal_members(messagesCap="1e308", smsCap="123456789012345678901234567890", callCap="1.5E+400")),
+        raw_body(literal_members(messagesCap="1e308", smsCap="123456789012345678901234567890")),
         GREEN,
     )
     yield Fault("200-floats", 200, rebody(merged(messagesCap=100000.0, costCap=0.1, smsCap=-0.0)), GREEN)
@@ -304,6 +304,35 @@ def conforming_variants() -> Iterator[Fault]:
     yield Fault("200-gzip", 200, gzipped, GREEN)
     yield Fault("200-chunked", 200, chunked, GREEN)
     yield Fault("200-slow-in-time", 200, slow(0.5), GREEN, gate_args=("--request-timeout", "3"))
+
+
+def ambiguous_body_faults() -> Iterator[Fault]:
+    """Bodies that parse, but not the same way in every client: duplicate names, numbers beyond double range,
+    lone surrogates, nesting past the limit; and their conforming neighbours."""
+
+    def nested(levels: int) -> str:
+        return "[" * levels + "]" * levels
+
+    def first_of_two(name: str, value: str) -> Callable[[Response], str]:
+        # `{"organizationType": "enterprise", ..., "organizationType": "free"}`: last-wins and first-wins clients disagree.
+        return lambda reference: "{" + json.dumps(name) + ": " + value + ", " + reference.get_data(as_text=True).lstrip()[1:]
+
+    yield Fault("200-duplicate-member-name", 200, raw_body(first_of_two("organizationType", '"enterprise"')), path="$.organizationType")
+    yield Fault(
+        "402-duplicate-error-code",
+        402,
+        raw_body(reference_text(lambda body: body.replace('"error": {', '"error": {"code": "card_declined", ', 1))),
+        path="$.error.code",
+    )
+    yield Fault("200-number-beyond-double-range", 200, raw_body(literal_members(callCap="1.5E+400")), path="$.callCap")
+    yield Fault("200-integer-beyond-double-range", 200, raw_body(literal_members(smsCap="9" * 400)), path="$.smsCap")
+    yield Fault("200-lone-surrogate-as-number", 200, raw_body(literal_members(messagesCap='"\\ud800"')), path="$.messagesCap")
+    yield Fault("200-nesting-too-deep", 200, raw_body(literal_members(extra=nested(MAX_NESTING))), path="$.extra")
+    yield Fault("200-too-many-arrays", 200, raw_body(literal_members(extra="[" + ",".join(["[]"] * MAX_CONTAINERS) + "]")), path="$")
+    yield Fault("200-number-underflow", 200, raw_body(literal_members(callCap="1e-400")), GREEN)
+    yield Fault("200-nesting-at-the-limit", 200, raw_body(literal_members(extra=nested(MAX_NESTING - 1))), GREEN)
+    yield Fault("200-brackets-in-strings", 200, rebody(merged(name="[{" * 500, region="]}" * 500)), GREEN)
+    yield Fault("200-lone-surrogates-in-undocumented-member", 200, raw_body(literal_members(note='"\\udfff \\ud800"')), GREEN)
 
 
 def gzipped(request: Request, reference: Response) -> Response:
@@ -352,6 +381,7 @@ def build_catalogue() -> dict[str, Fault]:
         faults.extend(envelope_faults(status))
     faults.extend(conforming_variants())
     faults.extend(staging_faults())
+    faults.extend(ambiguous_body_faults())
     catalogue = {fault.name: fault for fault in faults}
     assert len(catalogue) == len(faults), "fault names must be unique"
     assert all(fault.status in CONTRACT for fault in faults), "a fault rewrites a documented status"

@@ -145,8 +145,8 @@ def test_gzip_encoded_body_is_decoded(mocked, client):
         (json.dumps(SAMPLE_ORGANIZATION).encode()[:-1], "a truncated JSON document"),
         (b"<html>502 Bad Gateway</html>", "invalid JSON"),
         (b"\xff\xfe\x00", "undecodable bytes"),
-        (b"[" * 100_000, "nesting too deep"),
-        (b"1" * 5000, "an integer too long"),
+        (b"[" * 100_001, "100,001"),  # objects and arrays beyond the bound, before any parsing
+        (b"1" * 5000, "111… (5000 characters)"),  # beyond double range, and int()'s own digit limit
     ],
 )
 def test_empty_truncated_and_unparseable_bodies_are_invalid_payloads(mocked, client, body, got):
