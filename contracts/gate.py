@@ -6,14 +6,15 @@ Loaded with `-p contracts.gate` from pytest.ini, so its options parse like pytes
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from . import exits
 from .checks import Expectation, drift, run_checks
-from .config import DEFAULT_TIMEOUT, ConfigError, Settings, resolve_settings
-from .http import Exchange, TargetClient, TargetUnreachable
+from .config import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, MAX_TIMEOUT, ConfigError, Settings, format_size, resolve_settings
+from .http import Exchange, TargetBrokeProtocol, TargetClient, TargetUnreachable
 from .redaction import Redactor
 from .report import RunRecord, exchange_html, write_summary
 from .schemas import SchemaSetupError, assert_formats_live
@@ -30,7 +31,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--request-timeout",
         default=None,
         metavar="SECONDS",
-        help=f"timeout of every request to the target (default {DEFAULT_TIMEOUT:g})",
+        help=f"wall-clock deadline of each whole exchange with the target, connect to last body byte (default {DEFAULT_TIMEOUT:g}, at most {MAX_TIMEOUT:g})",
+    )
+    group.addoption(
+        "--max-body",
+        default=None,
+        metavar="BYTES",
+        help=f"read at most this much of each decoded body, e.g. 10MiB or 1048576; a longer body is a violation (default {format_size(DEFAULT_MAX_BODY)})",
     )
     group.addoption(
         "--strict-fields",
@@ -84,6 +91,7 @@ def settings_from(config: pytest.Config) -> Settings:
         ini_base_url=config.getini("base_url") or "",
         timeout=config.getoption("request_timeout"),
         strict_fields=config.getoption("strict_fields"),
+        max_body=config.getoption("max_body"),
     )
 
 
@@ -97,6 +105,7 @@ class Gate:
         self.server = None
         self.client: TargetClient | None = None
         self.error: ConfigError | None = None
+        self.stopped_exit = exits.UNREACHABLE  # the exit status when the run stops at the probe
         try:
             self.settings: Settings | None = settings_from(config)
         except ConfigError as exc:
@@ -108,9 +117,7 @@ class Gate:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if self.settings and self.settings.embedded:
             self.server = start_reference_server(self.settings.credentials)
-            self.settings = Settings(
-                self.server.url, self.settings.credentials, self.settings.timeout, self.settings.strict_fields, embedded=True
-            )
+            self.settings = replace(self.settings, base_url=self.server.url)
             self.config.option.base_url = self.server.url
             _set_report_base_url(self.config, self.server.url)
         if self.settings:
@@ -125,7 +132,10 @@ class Gate:
             f"embedded reference server at {s.base_url} (generated token)" if s.embedded else f"{s.base_url} ({s.credentials.describe()})"
         )
         strict = ", ".join(sorted(s.strict_fields)) or "off"
-        return [f"contract target: {where}", f"request timeout: {s.timeout:g}s, strict fields: {strict}"]
+        return [
+            f"contract target: {where}",
+            f"request timeout: {s.timeout:g}s per exchange, body cap: {format_size(s.max_body)}, strict fields: {strict}",
+        ]
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -140,9 +150,16 @@ class Gate:
             self.client.probe()
         except TargetUnreachable as exc:
             # One diagnosis for the whole run instead of one timeout per test; reports are still written.
-            self.record.stopped = f"target unreachable: {self.redact(str(exc))}"
-            self.config.hook.pytest_deselected(items=list(session.items))
-            session.items[:] = []
+            self._stop(session, f"target unreachable: {exc}", exits.UNREACHABLE)
+        except TargetBrokeProtocol as exc:
+            # It answered, so retrying later will not help: the contract is broken now.
+            self._stop(session, f"target broke HTTP: {exc}", exits.VIOLATED)
+
+    def _stop(self, session: pytest.Session, reason: str, exit_status: int) -> None:
+        self.record.stopped = self.redact(reason)
+        self.stopped_exit = exit_status
+        self.config.hook.pytest_deselected(items=list(session.items))
+        session.items[:] = []
 
     # -- the fixture the suites use -----------------------------------------------------------
 
@@ -194,7 +211,7 @@ class Gate:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.record.stopped and self.error is None:
-            session.exitstatus = exits.UNREACHABLE
+            session.exitstatus = self.stopped_exit
         elif exitstatus == 0 and self.record.counts["passed"] == 0:
             session.exitstatus = exits.NO_CHECK_RAN
         self.record.exit_status = int(session.exitstatus)
@@ -239,11 +256,16 @@ class Target:
         try:
             exchange = self._gate.client.get_organization(credentials=credentials, prefer_status=prefer_status)
         except TargetUnreachable as exc:
-            unreachable = str(exc)
+            unreachable, broke = str(exc), None
+        except TargetBrokeProtocol as exc:
+            unreachable, broke = None, exc
         else:
-            unreachable = None
-        if unreachable:  # failed outside the except block, so no chained traceback reaches the report
+            unreachable = broke = None
+        # Failed outside the except blocks, so no chained traceback reaches the report.
+        if unreachable:
             pytest.fail(f"no answer: {unreachable}", pytrace=False)
+        if broke:  # it answered, and broke HTTP: a contract failure like any other
+            raise ContractViolation(broke.where, [broke.violation])
         self._judged.append([exchange, None])
         self._gate.observe(exchange)
         return exchange

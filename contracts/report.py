@@ -11,12 +11,14 @@ from pathlib import Path
 
 from . import __version__
 from .checks import documented_body
+from .config import format_size
 from .http import Exchange
 from .schemas import schema_hashes
 from .table import CONTRACT
 from .validation import NotJSON, validate
 from .violations import Violation
 
+EXCERPT = 16 * 1024  # characters of a body or header block shown per exchange: keeps report.html small whatever the target sends
 _ORDER = {"failed": 0, "error": 0, "passed": 1, "skipped": 2}
 _VERDICT_COLOURS = {"failed": "#b00", "error": "#b00", "passed": "#080", "skipped": "#a60"}
 
@@ -105,7 +107,23 @@ def write_summary(path: Path, record: RunRecord, redact) -> None:
     path.write_text(redact(json.dumps(record.as_dict(), indent=2)) + "\n", encoding="utf-8")
 
 
+def excerpt(text: str) -> str:
+    """At most EXCERPT characters of `text`, saying how much was left out."""
+    if len(text) <= EXCERPT:
+        return text
+    return f"{text[:EXCERPT]}\n… (showing the first {EXCERPT:,} of {len(text):,} characters)"
+
+
 def _pretty_body(exchange: Exchange) -> str:
+    body = exchange.body
+    if exchange.truncated_at is not None or len(body) > EXCERPT:  # too long to pretty-print usefully
+        shown = body[:EXCERPT]
+        rest = (
+            f"longer than the {format_size(exchange.truncated_at)} cap: reading stopped there"
+            if exchange.truncated_at
+            else f"{len(body):,} in all"
+        )
+        return f"{shown.decode('utf-8', errors='replace')}\n… (showing the first {len(shown):,} bytes; {rest})"
     try:
         return json.dumps(exchange.json, indent=2, ensure_ascii=False)
     except ValueError:
@@ -113,7 +131,7 @@ def _pretty_body(exchange: Exchange) -> str:
 
 
 def _headers(headers: dict[str, str]) -> str:
-    return "\n".join(f"{k}: {v}" for k, v in headers.items())
+    return excerpt("\n".join(f"{k}: {v}" for k, v in headers.items()))
 
 
 def _verdict_html(exchange: Exchange, violations: list[Violation] | None) -> str:
