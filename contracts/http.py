@@ -349,7 +349,7 @@ class TargetClient:
                 Violation(
                     "HTTP",
                     f"a complete answer within {self.timeout_name} {timeout:g}s",
-                    f"{deadline.received:,} bytes, then nothing more until the deadline ({elapsed:.1f}s)",
+                    f"an answer still incomplete at the deadline, {deadline.received:,} bytes received ({elapsed:.1f}s)",
                 ),
             )
         if failure is not None:

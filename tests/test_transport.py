@@ -82,7 +82,7 @@ def test_an_answer_trickled_past_the_deadline_ends_at_the_deadline_as_a_broken_a
     assert isinstance(failure, TargetBrokeProtocol), failure
     assert 1 <= elapsed < 1.5
     assert str(failure.violation).startswith("HTTP: expected a complete answer within --request-timeout 1s, got ")
-    assert "then nothing more until the deadline" in str(failure.violation)
+    assert "an answer still incomplete at the deadline, " in str(failure.violation)
 
 
 def test_silence_is_no_answer_at_the_deadline(raw):
