@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .config import format_size
 from .http import Exchange
 from .table import CONTRACT
 from .validation import NotJSON, undocumented_fields, validate
@@ -25,6 +26,18 @@ def documented_body(exchange: Exchange) -> str | None:
     return contract.body if contract else None
 
 
+def body_within_cap(exchange: Exchange, expect: Expectation) -> list[Violation]:
+    if exchange.truncated_at is None:
+        return []
+    return [oversized_body(exchange, "--max-body")]
+
+
+def oversized_body(exchange: Exchange, option: str) -> Violation:
+    """A body longer than the cap, named after the setting that raises it."""
+    cap = format_size(exchange.truncated_at or 0)
+    return Violation("$", f"a body of at most {cap} ({option})", f"a longer body; reading stopped after {cap}")
+
+
 def status_is_expected(exchange: Exchange, expect: Expectation) -> list[Violation]:
     if exchange.status == expect.status:
         return []
@@ -43,8 +56,8 @@ def content_type_is_json(exchange: Exchange, expect: Expectation) -> list[Violat
 
 def body_matches_schema(exchange: Exchange, expect: Expectation) -> list[Violation]:
     kind = documented_body(exchange)
-    if kind is None:
-        return []  # the reference documents no body here: any body is acceptable
+    if kind is None or exchange.truncated_at is not None:
+        return []  # no body documented here, so any is acceptable; or only its start was read (body_within_cap says so)
     try:
         document = exchange.json
     except NotJSON as exc:
@@ -60,7 +73,7 @@ def only_documented_fields(exchange: Exchange, expect: Expectation) -> list[Viol
 
 
 Check = Callable[[Exchange, Expectation], list[Violation]]
-CHECKS: tuple[Check, ...] = (status_is_expected, content_type_is_json, body_matches_schema, only_documented_fields)
+CHECKS: tuple[Check, ...] = (status_is_expected, content_type_is_json, body_within_cap, body_matches_schema, only_documented_fields)
 
 
 def run_checks(exchange: Exchange, expect: Expectation) -> list[Violation]:
@@ -70,7 +83,7 @@ def run_checks(exchange: Exchange, expect: Expectation) -> list[Violation]:
 def drift(exchange: Exchange) -> list[str]:
     """Undocumented fields in a documented body: allowed, but worth listing."""
     kind = documented_body(exchange)
-    if kind is None:
+    if kind is None or exchange.truncated_at is not None:
         return []
     try:
         return undocumented_fields(kind, exchange.json)

@@ -4,7 +4,7 @@ Everything it raises is a `ClientError`:
 - `InvalidPayload`: a documented body broke its schema (every violation, each with its JSON path);
 - `ApiError`: any status but 200, with the parsed error envelope where the reference documents one;
 - `InvalidErrorBody`: both at once, a documented error status whose envelope is invalid;
-- `TransportError`: no usable HTTP answer (refused, DNS, TLS, timeout, cut-off or undecodable body).
+- `TransportError`: no usable HTTP answer (refused, DNS, TLS, timeout, malformed HTTP, cut-off or undecodable body).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
 
-from .checks import Expectation, content_type_is_json
-from .config import ConfigError, Credentials, Settings, check_base_url
-from .http import Exchange, TargetClient, TargetUnreachable
+from .checks import Expectation, content_type_is_json, oversized_body
+from .config import DEFAULT_MAX_BODY, MAX_MAX_BODY, ConfigError, Credentials, Settings, check_base_url, format_size
+from .http import Exchange, TargetBrokeProtocol, TargetClient, TargetUnreachable
 from .redaction import Redactor
 from .schemas import SchemaField, documented_fields
 from .table import CONTRACT
@@ -36,7 +36,7 @@ class ClientError(Exception):
 
 
 class TransportError(ClientError):
-    """No usable HTTP answer: refused, DNS, TLS, timeout, or a body cut off or undecodable in transit."""
+    """No usable HTTP answer: refused, DNS, TLS, timeout, malformed HTTP, or a body cut off or undecodable in transit."""
 
 
 class InvalidPayload(ClientError):
@@ -256,18 +256,27 @@ def _seconds(timeout: object) -> float:
     return float(timeout)
 
 
+def _max_body(max_body: object) -> int:
+    if isinstance(max_body, bool) or not isinstance(max_body, int) or not 0 < max_body <= MAX_MAX_BODY:
+        raise ConfigError(f"max_body must be a number of bytes from 1 to {format_size(MAX_MAX_BODY)}, got {max_body!r}")
+    return max_body
+
+
 class OrganizationClient:
     """`OrganizationClient("https://api.example.com", auth=token).get_organization()` -> `Organization`.
 
-    One reused session; every request bounded by `timeout`; connection failures retried, a request
-    that reached the server never repeated. Credentials never appear in a message or repr."""
+    One reused session; every request a whole exchange within `timeout` seconds of wall-clock time; a body
+    read up to `max_body` decoded bytes (a longer one is an `InvalidPayload`); connection failures retried,
+    a request that reached the server never repeated. Credentials never appear in a message or repr."""
 
-    def __init__(self, base_url: str, *, auth: Auth = None, timeout: float = 10.0):
+    def __init__(self, base_url: str, *, auth: Auth = None, timeout: float = 10.0, max_body: int = DEFAULT_MAX_BODY):
         self._credentials = _credentials(auth)
         # Settings wants credentials; TargetClient takes them per request, so a placeholder is never sent.
-        self._settings = Settings(_base_url(base_url), self._credentials or Credentials.bearer(""), _seconds(timeout))
+        self._settings = Settings(
+            _base_url(base_url), self._credentials or Credentials.bearer(""), _seconds(timeout), max_body=_max_body(max_body)
+        )
         self._redact = Redactor(self._credentials.secret_values() if self._credentials else ())
-        self._http = TargetClient(self._settings)
+        self._http = TargetClient(self._settings, timeout_name="the client's timeout of")
 
     def __repr__(self) -> str:
         auth = self._credentials.describe() if self._credentials else "no credentials"
@@ -293,7 +302,7 @@ class OrganizationClient:
     def _exchange(self) -> Exchange:
         try:
             return self._http.get_organization(credentials=self._credentials)
-        except TargetUnreachable as exc:
+        except (TargetUnreachable, TargetBrokeProtocol) as exc:
             raise TransportError(self._redact(str(exc))) from None
 
     def _organization(self, exchange: Exchange, where: str) -> Organization:
@@ -316,7 +325,10 @@ class OrganizationClient:
     def _checked(self, exchange: Exchange, kind: str) -> tuple[Any, list[Violation]]:
         """The body and every violation of content type and body together (secrets masked), so one
         exception lists everything wrong."""
-        document, body_violations = check_document(kind, exchange.body)
+        if exchange.truncated_at is not None:
+            document, body_violations = None, [oversized_body(exchange, "max_body")]  # only its start was read
+        else:
+            document, body_violations = check_document(kind, exchange.body)
         found = content_type_is_json(exchange, Expectation(exchange.status)) + body_violations
         return document, [Violation(v.path, v.expected, self._redact(v.got)) for v in found]
 

@@ -1,10 +1,11 @@
-"""Run configuration: target URL, credentials (environment only) and timeout, each checked once."""
+"""Run configuration: target URL, credentials (environment only), timeout and body cap, each checked once."""
 
 from __future__ import annotations
 
 import base64
 import math
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,10 @@ TOKEN_ENV = "CONTRACT_API_TOKEN"
 CLIENT_ID_ENV = "CONTRACT_CLIENT_ID"
 CLIENT_SECRET_ENV = "CONTRACT_CLIENT_SECRET"
 DEFAULT_TIMEOUT = 10.0
+MAX_TIMEOUT = 600.0  # a gate that may wait longer than this per exchange is stuck, not patient
+DEFAULT_MAX_BODY = 10 * 1024**2
+MAX_MAX_BODY = 1024**3  # the cap is held in memory: beyond this a run could exhaust a CI runner
+_SIZE_UNITS = {"": 1, "B": 1, "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "KB": 1000, "MB": 1000**2, "GB": 1000**3}
 STRICT_KINDS = ("organization", "error")
 DEFAULT_REQUIRED = "200,401"  # any deployment can be made to answer these
 
@@ -120,7 +125,31 @@ def check_timeout(value: object) -> float:
         seconds = math.nan
     if not math.isfinite(seconds) or seconds <= 0:
         raise ConfigError(f"--request-timeout {value!r} is not a positive number of seconds (e.g. --request-timeout 10)")
+    if seconds > MAX_TIMEOUT:
+        raise ConfigError(
+            f"--request-timeout {value!r} is above the limit of {MAX_TIMEOUT:g} seconds per exchange: give at most {MAX_TIMEOUT:g}"
+        )
     return seconds
+
+
+def check_max_body(value: object, *, option: str = "--max-body") -> int:
+    """A byte count such as `10485760`, `10MiB` or `512 KiB` (also kB/MB/GB, powers of 1000), at most 1 GiB."""
+    match = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", str(value), re.ASCII)
+    unit = match.group(2).upper() if match else ""
+    if match is None or unit not in _SIZE_UNITS or int(match.group(1)) == 0:
+        raise ConfigError(f"{option} {value!r} is not a positive size in bytes: give e.g. {option} 10MiB, 512KiB or 1048576")
+    size = int(match.group(1)) * _SIZE_UNITS[unit]
+    if size > MAX_MAX_BODY:
+        raise ConfigError(f"{option} {value!r} is above the limit of {format_size(MAX_MAX_BODY)}: bodies are held in memory")
+    return size
+
+
+def format_size(size: int) -> str:
+    """`10 MiB`, `512 KiB`, or `1234 bytes` when no binary unit divides it."""
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
 
 
 def check_strict_fields(value: str | None) -> frozenset[str]:
@@ -156,11 +185,12 @@ def check_require(value: str) -> frozenset[int]:
 class Settings:
     base_url: str  # the target, embedded or remote, without trailing slash
     credentials: Credentials
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float = DEFAULT_TIMEOUT  # wall-clock deadline of each whole exchange (connect, headers, body)
     strict_fields: frozenset[str] = frozenset()
     embedded: bool = False
     scenarios: Mapping[int, Scenario] = field(default_factory=dict)  # how to provoke a status; else `Prefer: code=NNN`
     required: frozenset[int] = frozenset((200, 401))  # statuses a run must verify to pass
+    max_body: int = DEFAULT_MAX_BODY  # decoded bytes of a body read at most
 
     @property
     def operation_url(self) -> str:
@@ -178,12 +208,14 @@ def resolve_settings(
     ini_base_url: str = "",
     timeout: str | float | None = None,
     strict_fields: str | None = None,
+    max_body: str | int | None = None,
     env: dict[str, str] | None = None,
 ) -> Settings:
     """Every setting checked up front. `base_url` is the option's value (CLI, else PYTEST_BASE_URL):
     None when neither is set, "" when one is set but empty."""
     seconds = check_timeout(DEFAULT_TIMEOUT if timeout is None else timeout)
     strict = check_strict_fields(strict_fields)
+    cap = DEFAULT_MAX_BODY if max_body is None else check_max_body(max_body)
     if base_url is not None and not base_url.strip():
         # An empty secret in CI must not silently turn a staging gate into a run against the embedded server.
         raise ConfigError(
@@ -198,10 +230,10 @@ def resolve_settings(
                 f"or unset {TOKEN_ENV}/{CLIENT_ID_ENV}/{CLIENT_SECRET_ENV} to run against the embedded reference server"
             )
         # The embedded reference server gets a token of its own.
-        return Settings("", Credentials.generated(), seconds, strict, embedded=True)
+        return Settings("", Credentials.generated(), seconds, strict, embedded=True, max_body=cap)
     url = check_base_url(raw_url)
     if credentials is None:
         raise ConfigError(
             f"no credentials for {url}: set {TOKEN_ENV} (bearer) or {CLIENT_ID_ENV} + {CLIENT_SECRET_ENV} (HTTP Basic) in the environment"
         )
-    return Settings(url, credentials, seconds, strict)
+    return Settings(url, credentials, seconds, strict, max_body=cap)

@@ -14,9 +14,20 @@ import pytest
 
 from . import exits
 from .checks import Expectation, drift, run_checks
-from .config import DEFAULT_REQUIRED, DEFAULT_TIMEOUT, ConfigError, Credentials, Settings, check_require, resolve_settings
+from .config import (
+    DEFAULT_MAX_BODY,
+    DEFAULT_REQUIRED,
+    DEFAULT_TIMEOUT,
+    MAX_TIMEOUT,
+    ConfigError,
+    Credentials,
+    Settings,
+    check_require,
+    format_size,
+    resolve_settings,
+)
 from .coverage import TestResult
-from .http import Exchange, TargetClient, TargetUnreachable
+from .http import Exchange, TargetBrokeProtocol, TargetClient, TargetUnreachable
 from .interruption import InterruptOnSignals, remove_stale_outputs
 from .redaction import Redactor
 from .report import RunRecord, exchange_html, not_verified_line, write_summary
@@ -61,7 +72,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--request-timeout",
         default=None,
         metavar="SECONDS",
-        help=f"timeout of every request to the target (default {DEFAULT_TIMEOUT:g})",
+        help=f"wall-clock deadline of each whole exchange with the target, connect to last body byte (default {DEFAULT_TIMEOUT:g}, at most {MAX_TIMEOUT:g})",
+    )
+    group.addoption(
+        "--max-body",
+        default=None,
+        metavar="BYTES",
+        help=f"read at most this much of each decoded body, e.g. 10MiB or 1048576; a longer body is a violation (default {format_size(DEFAULT_MAX_BODY)})",
     )
     group.addoption(
         "--strict-fields",
@@ -120,6 +137,7 @@ def settings_from(config: pytest.Config) -> Settings:
         ini_base_url=config.getini("base_url") or "",
         timeout=config.getoption("request_timeout"),
         strict_fields=config.getoption("strict_fields"),
+        max_body=config.getoption("max_body"),
     )
     require = config.getoption("require")
     required = check_require(config.getini("contract_require") if require is None else require)
@@ -154,6 +172,7 @@ class Gate:
         self.client: TargetClient | None = None
         self.error: ConfigError | None = None
         self.deselected: set[int] = set()  # statuses of tests that -m/-k (or another plugin) deselected
+        self.stopped_exit = exits.UNREACHABLE  # the exit status when the run stops at the probe
         try:
             self.settings: Settings | None = settings_from(config)
         except ConfigError as exc:
@@ -186,7 +205,7 @@ class Gate:
         scenarios = ", ".join(map(str, sorted(s.scenarios))) or "none"
         return [
             f"contract target: {where}",
-            f"request timeout: {s.timeout:g}s, strict fields: {strict}",
+            f"request timeout: {s.timeout:g}s per exchange, body cap: {format_size(s.max_body)}, strict fields: {strict}",
             f"required statuses: {','.join(map(str, sorted(s.required)))}; scenarios for: {scenarios} (others asked with 'Prefer: code=NNN')",
         ]
 
@@ -214,9 +233,16 @@ class Gate:
             self.client.probe()
         except TargetUnreachable as exc:
             # One diagnosis for the whole run instead of one timeout per test; reports are still written.
-            self.record.stopped = f"target unreachable: {self.redact(str(exc))}"
-            self.config.hook.pytest_deselected(items=list(session.items))
-            session.items[:] = []
+            self._stop(session, f"target unreachable: {exc}", exits.UNREACHABLE)
+        except TargetBrokeProtocol as exc:
+            # It answered, so retrying later will not help: the contract is broken now.
+            self._stop(session, f"target broke HTTP: {exc}", exits.VIOLATED)
+
+    def _stop(self, session: pytest.Session, reason: str, exit_status: int) -> None:
+        self.record.stopped = self.redact(reason)
+        self.stopped_exit = exit_status
+        self.config.hook.pytest_deselected(items=list(session.items))
+        session.items[:] = []
 
     # -- the fixture the suites use -----------------------------------------------------------
 
@@ -273,7 +299,7 @@ class Gate:
         if self.signals.received:
             session.exitstatus = exits.INTERRUPTED
         elif self.record.stopped and self.error is None:
-            session.exitstatus = exits.UNREACHABLE
+            session.exitstatus = self.stopped_exit
         elif exitstatus == 0 and self.record.counts["passed"] == 0:
             session.exitstatus = exits.NO_CHECK_RAN
         elif exitstatus == 0 and self.record.unverified_required():
@@ -357,11 +383,16 @@ class Target:
         try:
             exchange = self._gate.client.get_organization(credentials=credentials, **extras)
         except TargetUnreachable as exc:
-            unreachable = str(exc)
+            unreachable, broke = str(exc), None
+        except TargetBrokeProtocol as exc:
+            unreachable, broke = None, exc
         else:
-            unreachable = None
-        if unreachable:  # failed outside the except block, so no chained traceback reaches the report
+            unreachable = broke = None
+        # Failed outside the except blocks, so no chained traceback reaches the report.
+        if unreachable:
             pytest.fail(f"no answer: {unreachable}", pytrace=False)
+        if broke:  # it answered, and broke HTTP: a contract failure like any other
+            raise ContractViolation(broke.where, [broke.violation])
         self._judged.append(Judged(exchange))
         self._gate.observe(exchange)
         return exchange

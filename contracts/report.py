@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .checks import documented_body
+from .config import format_size
 from .coverage import VERIFIED, StatusCoverage, TestResult, status_coverage
 from .http import Exchange
 from .schemas import schema_hashes
@@ -18,6 +19,7 @@ from .table import CONTRACT
 from .validation import NotJSON, validate
 from .violations import Violation, escape_surrogates
 
+EXCERPT = 16 * 1024  # characters of a body or header block shown per exchange: keeps report.html small whatever the target sends
 _COVERAGE_COLOURS = {"failed": "#b00", "passed": "#080", VERIFIED: "#080"}
 
 
@@ -95,7 +97,23 @@ def write_summary(path: Path, record: RunRecord, redact) -> None:
     path.write_text(redact(json.dumps(record.as_dict(), indent=2)) + "\n", encoding="utf-8")
 
 
+def excerpt(text: str) -> str:
+    """At most EXCERPT characters of `text`, saying how much was left out."""
+    if len(text) <= EXCERPT:
+        return text
+    return f"{text[:EXCERPT]}\n… (showing the first {EXCERPT:,} of {len(text):,} characters)"
+
+
 def _pretty_body(exchange: Exchange) -> str:
+    body = exchange.body
+    if exchange.truncated_at is not None or len(body) > EXCERPT:  # too long to pretty-print usefully
+        shown = body[:EXCERPT]
+        rest = (
+            f"longer than the {format_size(exchange.truncated_at)} cap: reading stopped there"
+            if exchange.truncated_at
+            else f"{len(body):,} in all"
+        )
+        return f"{shown.decode('utf-8', errors='replace')}\n… (showing the first {len(shown):,} bytes; {rest})"
     try:
         return escape_surrogates(json.dumps(exchange.json, indent=2, ensure_ascii=False))
     except ValueError:
@@ -103,7 +121,7 @@ def _pretty_body(exchange: Exchange) -> str:
 
 
 def _headers(headers: dict[str, str]) -> str:
-    return "\n".join(f"{k}: {v}" for k, v in headers.items())
+    return excerpt("\n".join(f"{k}: {v}" for k, v in headers.items()))
 
 
 def _verdict_html(exchange: Exchange, violations: list[Violation] | None) -> str:

@@ -375,6 +375,48 @@ def staging_faults() -> Iterator[Fault]:
     yield on_staging(Fault("402-account-not-capped", 402, organization_answer, GREEN), skipped=(402, *unprovoked))
 
 
+def transport_faults() -> Iterator[Fault]:
+    """Answers that stall, never end or would exhaust memory, and a cookie offered in place of credentials."""
+    yield Fault("200-body-over-cap", 200, rebody(merged(padding="x" * 2048)), path="$", gate_args=("--max-body", "1KiB"))
+    yield Fault("200-gzip-bomb", 200, gzip_bomb, path="$")
+    yield Fault("200-body-stalls-past-deadline", 200, trickled(0.3, pieces=20), path="HTTP", gate_args=("--request-timeout", "1"))
+    yield Fault("200-body-trickled-within-deadline", 200, trickled(0.05, pieces=10), GREEN, gate_args=("--request-timeout", "3"))
+    yield Fault("401-session-cookie-instead-of-credentials", 401, session_cookie, GREEN)
+
+
+def gzip_bomb(request: Request, reference: Response) -> Response:
+    """Endless gzip of zeros: about 1 KiB on the wire per MiB decoded; the stream stops when the client hangs up."""
+    from .raw_servers import gzip_bomb as blocks
+
+    return Response(blocks(), status=reference.status_code, content_type=JSON, headers={"Content-Encoding": "gzip"})
+
+
+def trickled(interval: float, *, pieces: int) -> Rewrite:
+    """The reference's body in `pieces`, one every `interval` seconds."""
+
+    def rewrite(request: Request, reference: Response) -> Response:
+        data = reference.get_data()
+        size = -(-len(data) // pieces)
+
+        def stream() -> Iterator[bytes]:
+            for start in range(0, len(data), size):
+                time.sleep(interval)
+                yield data[start : start + size]
+
+        return Response(stream(), status=reference.status_code, content_type=JSON)
+
+    return rewrite
+
+
+def session_cookie(request: Request, reference: Response) -> Response:
+    """Every refusal hands out a session cookie that is then taken instead of credentials: a client that
+    keeps cookies between tests would see its missing-credentials test authenticated."""
+    if request.cookies.get("session") == "s-7c1e":
+        return organization_answer(request, reference)
+    reference.set_cookie("session", "s-7c1e", httponly=True)
+    return reference
+
+
 def build_catalogue() -> dict[str, Fault]:
     faults = [*organization_faults(), *credential_faults()]
     for status in ERROR_STATUSES_WITH_BODY:
@@ -382,6 +424,7 @@ def build_catalogue() -> dict[str, Fault]:
     faults.extend(conforming_variants())
     faults.extend(staging_faults())
     faults.extend(ambiguous_body_faults())
+    faults.extend(transport_faults())
     catalogue = {fault.name: fault for fault in faults}
     assert len(catalogue) == len(faults), "fault names must be unique"
     assert all(fault.status in CONTRACT for fault in faults), "a fault rewrites a documented status"

@@ -8,6 +8,8 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,7 @@ class GateRun:
     returncode: int
     output: str  # stdout + stderr
     out_dir: Path
+    peak_rss_kib: int | None = None  # the gate process's own peak RSS, when measured
 
     @property
     def summary(self) -> dict:
@@ -65,11 +68,40 @@ def gate_arguments(out_dir: Path, *args: str, base_url: str | None = None) -> li
     return [*arguments, *args]
 
 
-def run_gate(out_dir: Path, *args: str, base_url: str | None = None, env: dict[str, str] | None = None, timeout: float = 180) -> GateRun:
-    """Run the real suites (target checks only, no offline property tests) as a user would, in a subprocess."""
+def run_gate(
+    out_dir: Path,
+    *args: str,
+    base_url: str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 180,
+    measure_rss: bool = False,
+) -> GateRun:
+    """Run the real suites (target checks only, no offline property tests) as a user would, in a subprocess.
+    `measure_rss` also records the process's own peak RSS (`wait4`, not RUSAGE_CHILDREN, which sums every child so far)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "pytest", *gate_arguments(out_dir, *args, base_url=base_url)]
     clean = {k: v for k, v in os.environ.items() if k not in GATE_ENV_VARS}
     clean.update(env or {})
+    if measure_rss:
+        return _run_measured(command, clean, out_dir, timeout)
     done = subprocess.run(command, cwd=REPO, env=clean, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     return GateRun(done.returncode, done.stdout + done.stderr, out_dir)
+
+
+def _run_measured(command: list[str], env: dict[str, str], out_dir: Path, timeout: float) -> GateRun:
+    # Output to a file: reaping the child with wait4 leaves no Popen.communicate to drain pipes.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as output:
+        child = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        ends = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > ends:
+                child.kill()
+                child.wait()
+                raise subprocess.TimeoutExpired(command, timeout)
+            time.sleep(0.05)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        return GateRun(child.returncode, output.read(), out_dir, peak_rss_kib=usage.ru_maxrss)  # KiB on Linux

@@ -21,8 +21,7 @@ from contracts.config import Credentials
 from contracts.server import SAMPLE_ORGANIZATION, ReferenceApp
 from contracts.validation import MAX_NESTING
 
-from .conftest import TOKEN
-from .support import REPO
+from .support import REPO, TOKEN
 
 SAMPLE = json.dumps(SAMPLE_ORGANIZATION)
 

@@ -30,6 +30,8 @@ from contracts.config import ConfigError, Credentials
 from contracts.schemas import schema
 from contracts.server import SAMPLE_ORGANIZATION
 
+from .raw_servers import RawServer, trickle
+
 BASE = "https://api.example.test"
 URL = BASE + "/account/organization"
 TOKEN = "tok-Client-Secret-91c2d7"
@@ -286,6 +288,9 @@ def test_credentials_echoed_by_a_server_never_reach_a_message_or_repr(mocked, au
         ({"timeout": float("nan")}, "timeout must be a positive number of seconds"),
         ({"timeout": "5"}, "timeout must be a positive number of seconds"),
         ({"timeout": True}, "timeout must be a positive number of seconds"),
+        ({"max_body": 0}, "max_body must be a number of bytes"),
+        ({"max_body": "10MiB"}, "max_body must be a number of bytes"),
+        ({"max_body": 2 * 1024**3}, "max_body must be a number of bytes"),
         ({"auth": ("client-only",)}, "auth must be"),
         ({"auth": ""}, "auth must be"),
         ({"auth": 42}, "auth must be"),
@@ -366,3 +371,26 @@ def test_silence_is_a_timeout_within_the_bound(raw_server):
     started = time.monotonic()
     error = raised(OrganizationClient(base, auth=TOKEN, timeout=0.3), TransportError)
     assert "no answer within" in str(error) and time.monotonic() - started < 1.5
+
+
+def test_an_answer_trickled_past_the_timeout_is_a_transport_error_that_names_no_cli_option():
+    body = json.dumps(SAMPLE_ORGANIZATION).encode()
+    with RawServer(trickle(body, 0.1, head=b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))) as server:
+        started = time.monotonic()
+        error = raised(OrganizationClient(server.url, auth=TOKEN, timeout=0.5), TransportError)
+    assert time.monotonic() - started < 1.5
+    assert "within the client's timeout of 0.5s" in str(error) and "--" not in str(error)
+
+
+def test_a_malformed_answer_is_a_transport_error_naming_what(raw_server):
+    error = raised(OrganizationClient(raw_server(b"SSH-2.0-OpenSSH_9.6\r\n\r\n"), auth=TOKEN, timeout=5), TransportError)
+    assert "malformed status line" in str(error)
+
+
+def test_a_body_beyond_max_body_is_an_invalid_payload_saying_so(raw_server):
+    body = json.dumps(dict(SAMPLE_ORGANIZATION, padding="x" * 5000)).encode()
+    base = raw_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    error = raised(OrganizationClient(base, auth=TOKEN, timeout=5, max_body=4096), InvalidPayload)
+    assert [str(v) for v in error.violations] == [
+        "$: expected a body of at most 4 KiB (max_body), got a longer body; reading stopped after 4 KiB"
+    ]

@@ -8,6 +8,7 @@ from contracts.config import (
     ConfigError,
     Credentials,
     check_base_url,
+    check_max_body,
     check_strict_fields,
     check_timeout,
     credentials_from_env,
@@ -57,6 +58,36 @@ def test_timeouts_must_be_positive_numbers(value):
 
 def test_timeout_accepts_fractions():
     assert check_timeout("2.5") == 2.5
+
+
+def test_timeout_is_at_most_600_seconds_per_exchange():
+    assert check_timeout("600") == 600
+    with pytest.raises(ConfigError, match=r"--request-timeout '600.5' is above the limit of 600 seconds per exchange: give at most 600"):
+        check_timeout("600.5")
+
+
+@pytest.mark.parametrize(
+    "value, size",
+    [("1048576", 1048576), ("10MiB", 10 * 1024**2), ("512 KiB", 512 * 1024), ("2mb", 2_000_000), ("1GiB", 1024**3), (4096, 4096)],
+)
+def test_max_body_takes_bytes_with_an_optional_unit(value, size):
+    assert check_max_body(value) == size
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1.5MiB", "ten", "10 MiBs", "", "٣"])
+def test_max_body_refuses_what_is_not_a_positive_size(value):
+    with pytest.raises(ConfigError, match=r"--max-body .* is not a positive size in bytes: give e.g. --max-body 10MiB"):
+        check_max_body(value)
+
+
+def test_max_body_is_at_most_1_gib():
+    with pytest.raises(ConfigError, match="above the limit of 1 GiB"):
+        check_max_body("2GiB")
+
+
+def test_settings_carry_the_body_cap():
+    assert resolve_settings(base_url=None, env={}).max_body == 10 * 1024**2
+    assert resolve_settings(base_url=None, max_body="1KiB", env={}).max_body == 1024
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,7 @@ from contracts.config import Credentials
 from contracts.interruption import InterruptOnSignals
 from contracts.server import ReferenceApp
 
-from .conftest import TOKEN
-from .support import GATE_ENV_VARS, REPO, gate_arguments
+from .support import GATE_ENV_VARS, REPO, TOKEN, gate_arguments
 
 STALE_TARGET = "https://earlier-run.example.com"
 SLOW = 1.5  # seconds every answer takes

@@ -131,3 +131,29 @@ def test_unknown_kind_is_a_usage_error_ending_in_one_line():
 def test_unknown_option_is_a_usage_error_not_a_file_name(write):
     done = validate("organization", "--jsnl", write("ok.json", VALID_ORGANIZATION))
     assert done.returncode == 2 and "unrecognized arguments: --jsnl" in lines(done.stderr)[-1]
+
+
+def test_a_file_larger_than_the_cap_is_refused_unread_and_the_others_still_checked(write, tmp_path):
+    huge = tmp_path / "huge.json"
+    with open(huge, "wb") as handle:
+        handle.truncate(2 * 1024**3)  # 2 GiB, sparse: refused on its size, never read
+    bad = write("bad.json", json.dumps(dict(SAMPLE_ORGANIZATION, messagesCap=True)))
+    done = validate("organization", str(huge), bad, write("good.json", VALID_ORGANIZATION))
+    assert done.returncode == 2
+    assert lines(done.stdout) == [f"{bad}: $.messagesCap: expected number, got true (boolean)"]
+    errors = [line for line in lines(done.stderr) if line.startswith("error:")]
+    assert errors == [f"error: {huge} is larger than 10 MiB, not checked: raise --max-body to check it"]
+    assert "2 organization payloads checked, 1 invalid, 1 input refused as too large" in done.stderr.decode()
+
+
+def test_stdin_is_read_up_to_the_cap(write):
+    done = validate("organization", "--max-body", "1KiB", stdin=b" " * 1025)
+    assert done.returncode == 2 and "error: <stdin> is larger than 1 KiB, not checked" in done.stderr.decode()
+    assert validate("organization", "--max-body", "1KiB", stdin=VALID_ORGANIZATION.encode()).returncode == 0
+
+
+def test_a_nonsense_cap_is_a_usage_error():
+    done = validate("organization", "--max-body", "lots", stdin=VALID_ORGANIZATION.encode())
+    assert done.returncode == 2 and lines(done.stderr) == [
+        "error: --max-body 'lots' is not a positive size in bytes: give e.g. --max-body 10MiB, 512KiB or 1048576"
+    ]
