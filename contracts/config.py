@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import math
 import os
+import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -13,6 +15,8 @@ TOKEN_ENV = "CONTRACT_API_TOKEN"
 CLIENT_ID_ENV = "CONTRACT_CLIENT_ID"
 CLIENT_SECRET_ENV = "CONTRACT_CLIENT_SECRET"
 DEFAULT_TIMEOUT = 10.0
+# Secrets are masked by value in every output; a shorter one would also mask unrelated text ("test" in "tests").
+MIN_SECRET_LENGTH = 8
 STRICT_KINDS = ("organization", "error")
 
 
@@ -54,16 +58,25 @@ class Credentials:
         return Credentials.bearer(bogus) if self.scheme == "bearer" else Credentials.basic(self.client_id, bogus)
 
     def secret_values(self) -> list[str]:
-        """Every string whose appearance in an artifact would leak these credentials."""
+        """The secret itself; `redaction.Redactor` derives every encoded form (the Basic header's too)."""
         raw = self.token if self.scheme == "bearer" else self.client_secret
-        header = self.authorization()
-        return [value for value in (raw, header, header.split(" ", 1)[1]) if value]
+        return [raw] if raw else []
 
     def describe(self) -> str:
         return "bearer token" if self.scheme == "bearer" else f"HTTP Basic for client {self.client_id!r}"
 
 
-def credentials_from_env(env: dict[str, str] | None = None) -> Credentials | None:
+def check_secret(name: str, value: str) -> str:
+    """A secret long enough to be masked by value without masking unrelated text too."""
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"{name} is {len(value)} characters long: a secret needs at least {MIN_SECRET_LENGTH}, since it is masked by value "
+            "wherever it appears and a shorter one would mask unrelated text too"
+        )
+    return value
+
+
+def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials | None:
     env = os.environ if env is None else env
     token = env.get(TOKEN_ENV, "").strip()
     client_id = env.get(CLIENT_ID_ENV, "").strip()
@@ -71,19 +84,32 @@ def credentials_from_env(env: dict[str, str] | None = None) -> Credentials | Non
     if token and (client_id or client_secret):
         raise ConfigError(f"set either {TOKEN_ENV} or {CLIENT_ID_ENV} + {CLIENT_SECRET_ENV}, not both")
     if token:
-        return Credentials.bearer(token)
+        return Credentials.bearer(check_secret(TOKEN_ENV, token))
     if client_id and client_secret:
-        return Credentials.basic(client_id, client_secret)
+        return Credentials.basic(client_id, check_secret(CLIENT_SECRET_ENV, client_secret))
     if client_id or client_secret:
         missing = CLIENT_SECRET_ENV if client_id else CLIENT_ID_ENV
         raise ConfigError(f"{missing} is not set: HTTP Basic needs both {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}")
     return None
 
 
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+
+
+def hide_userinfo(url: str) -> str:
+    """The URL with any `user:password@` replaced, fit to show: a URL is never echoed with credentials."""
+    return _USERINFO.sub(r"\1***@", url)
+
+
 def check_base_url(url: str) -> str:
     """An absolute http(s) URL with a host; returned without a trailing slash."""
     text = url.strip()
     hint = "give an absolute http(s) URL such as https://staging.example.com"
+    if _USERINFO.match(text):
+        raise ConfigError(
+            f"base URL {hide_userinfo(text)!r} carries credentials: remove them and set {TOKEN_ENV} "
+            f"or {CLIENT_ID_ENV} + {CLIENT_SECRET_ENV} in the environment"
+        )
     if not text or any(ch.isspace() for ch in text):
         raise ConfigError(f"base URL {url!r} is not a URL: {hint}")
     try:
@@ -95,11 +121,6 @@ def check_base_url(url: str) -> str:
         raise ConfigError(f"base URL {url!r} has scheme {parts.scheme or 'none'!r}: {hint}")
     if not parts.hostname:
         raise ConfigError(f"base URL {url!r} has no host: {hint}")
-    if parts.username or parts.password:
-        raise ConfigError(
-            f"base URL for host {parts.hostname!r} carries credentials: remove them and set {TOKEN_ENV} "
-            f"or {CLIENT_ID_ENV} + {CLIENT_SECRET_ENV} in the environment"
-        )
     if parts.query or parts.fragment:
         raise ConfigError(f"base URL {url!r} carries a query or fragment: {hint}")
     return text.rstrip("/")
