@@ -18,7 +18,7 @@ from typing import Literal
 from .checks import Expectation, content_type_is_json
 from .config import ConfigError, Credentials, Settings, check_base_url
 from .http import Exchange, TargetClient, TargetUnreachable
-from .redaction import Redactor
+from .redaction import Redactor, cookie_values
 from .table import CONTRACT
 from .validation import check_document, got
 from .violations import Violation, listing
@@ -256,7 +256,7 @@ class OrganizationClient:
         self._credentials = _credentials(auth)
         # Settings wants credentials; TargetClient takes them per request, so a placeholder is never sent.
         self._settings = Settings(_base_url(base_url), self._credentials or Credentials.bearer(""), _seconds(timeout))
-        self._redact = Redactor(self._credentials.secret_values() if self._credentials else ())
+        self._redact = Redactor.for_credentials(self._credentials)
         self._http = TargetClient(self._settings)
 
     def __repr__(self) -> str:
@@ -282,9 +282,12 @@ class OrganizationClient:
 
     def _exchange(self) -> Exchange:
         try:
-            return self._http.get_organization(credentials=self._credentials)
+            exchange = self._http.get_organization(credentials=self._credentials)
         except TargetUnreachable as exc:
             raise TransportError(self._redact(str(exc))) from None
+        for value in cookie_values(exchange.response_headers):
+            self._redact.add(value)  # a session cookie is a credential too
+        return exchange
 
     def _organization(self, exchange: Exchange, where: str) -> Organization:
         document, violations = self._checked(exchange, "organization")
@@ -308,7 +311,7 @@ class OrganizationClient:
         exception lists everything wrong."""
         document, body_violations = check_document(kind, exchange.body)
         found = content_type_is_json(exchange, Expectation(exchange.status)) + body_violations
-        return document, [Violation(v.path, v.expected, self._redact(v.got)) for v in found]
+        return document, [replace(v, path=self._redact(v.path), got=self._redact(v.got)) for v in found]
 
     def _redacted(self, envelope: ErrorEnvelope) -> ErrorEnvelope:
         # A server that echoes the credentials in its error message must not put them in ours.

@@ -12,16 +12,18 @@ import pytest
 
 from . import exits
 from .checks import Expectation, drift, run_checks
-from .config import DEFAULT_TIMEOUT, ConfigError, Settings, resolve_settings
+from .config import DEFAULT_TIMEOUT, ConfigError, Settings, hide_userinfo, resolve_settings
 from .http import Exchange, TargetClient, TargetUnreachable
-from .redaction import Redactor
+from .printable import printable
+from .redaction import Redactor, cookie_values
 from .report import RunRecord, exchange_html, write_summary
 from .schemas import SchemaSetupError, assert_formats_live
 from .server import start_reference_server
-from .violations import ContractViolation
+from .violations import ContractViolation, shorten
 
 EXCHANGES = pytest.StashKey[list]()
 AUTH_CHOICES = ("configured", "wrong", "none")
+DRIFT_PATH_LIMIT = 160
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -101,7 +103,12 @@ class Gate:
             self.settings: Settings | None = settings_from(config)
         except ConfigError as exc:
             self.settings, self.error = None, exc
-        self.redact = Redactor(self.settings.credentials.secret_values() if self.settings else ())
+        self.redact = Redactor.for_credentials(self.settings.credentials if self.settings else None)
+        _hide_base_url_credentials(config)
+
+    def show(self, text: str) -> str:
+        """Text fit for any output: secrets masked, then control characters made visible (cut and escape after)."""
+        return printable(self.redact(text))
 
     # -- start-up -----------------------------------------------------------------------------
 
@@ -125,7 +132,7 @@ class Gate:
             f"embedded reference server at {s.base_url} (generated token)" if s.embedded else f"{s.base_url} ({s.credentials.describe()})"
         )
         strict = ", ".join(sorted(s.strict_fields)) or "off"
-        return [f"contract target: {where}", f"request timeout: {s.timeout:g}s, strict fields: {strict}"]
+        return [self.show(f"contract target: {where}"), f"request timeout: {s.timeout:g}s, strict fields: {strict}"]
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -140,7 +147,7 @@ class Gate:
             self.client.probe()
         except TargetUnreachable as exc:
             # One diagnosis for the whole run instead of one timeout per test; reports are still written.
-            self.record.stopped = f"target unreachable: {self.redact(str(exc))}"
+            self.record.stopped = f"target unreachable: {self.show(str(exc))}"
             self.config.hook.pytest_deselected(items=list(session.items))
             session.items[:] = []
 
@@ -159,27 +166,30 @@ class Gate:
         report = yield
         if call.excinfo is not None and call.excinfo.errisinstance(ContractViolation):
             report.longrepr = str(call.excinfo.value)  # the violations, not a traceback
+        self._redact_report(report)  # before the record reads (and cuts) the failure text
         judged = item.stash.get(EXCHANGES, [])
         if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
             extras = getattr(report, "extras", [])
             for exchange, violations in judged:
-                extras.append(_html_extra(self.redact(exchange_html(exchange, violations))))
+                extras.append(_html_extra(self.redact(exchange_html(exchange, violations, self.show))))
             report.extras = extras
             self.record.add(item, report)
-        self._redact_report(report)
         return report
 
     def _redact_report(self, report: pytest.TestReport) -> None:
-        if not self.redact:
-            return
-        if report.longrepr is not None:
+        if isinstance(report.longrepr, tuple):  # a skip: (path, line, message)
+            path, line, message = report.longrepr
+            report.longrepr = (path, line, self.show(message))
+        elif report.longrepr is not None:
             text = str(report.longrepr)
-            redacted = self.redact(text)
-            if redacted != text:
-                report.longrepr = redacted
-        report.sections = [(name, self.redact(content)) for name, content in report.sections]
+            shown = self.show(text)
+            if shown != text:
+                report.longrepr = shown
+        report.sections = [(name, self.show(content)) for name, content in report.sections]
 
     def observe(self, exchange: Exchange) -> None:
+        for value in cookie_values(exchange.response_headers):
+            self.redact.add(value)  # a session cookie is a credential too: masked wherever it is echoed
         for path in drift(exchange):
             self.record.drift[(exchange.status, path)] += 1
 
@@ -189,7 +199,7 @@ class Gate:
     def pytest_html_results_summary(self, prefix: list, summary: list, postfix: list, session: pytest.Session) -> None:
         from .report import summary_html
 
-        prefix.append(self.redact(summary_html(self.record)))
+        prefix.append(self.redact(summary_html(self.record, self.show)))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -198,20 +208,20 @@ class Gate:
         elif exitstatus == 0 and self.record.counts["passed"] == 0:
             session.exitstatus = exits.NO_CHECK_RAN
         self.record.exit_status = int(session.exitstatus)
-        write_summary(self.summary_path, self.record, self.redact)
+        write_summary(self.summary_path, self.record, self.show)
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
         tr = terminalreporter
         if self.record.stopped:
-            tr.write_line(self.record.stopped, red=True, bold=True)
+            tr.write_line(self.show(self.record.stopped), red=True, bold=True)
         if self.record.drift:
             tr.write_sep("-", "contract drift: undocumented fields (allowed; --strict-fields fails on them)")
             for (status, path), count in sorted(self.record.drift.items()):
-                tr.write_line(f"{status} {path}  (seen {count}x)")
+                tr.write_line(f"{status} {shorten(self.show(path), DRIFT_PATH_LIMIT)}  (seen {count}x)")
         if self.record.verdicts():
             tr.write_sep("-", "per-status verdicts")
             for status, verdict in self.record.verdicts().items():
-                tr.write_line(self.redact(f"{status}: {verdict.line()}"))
+                tr.write_line(self.show(f"{status}: {verdict.line()}"))
         tr.write_line(f"reports: {self.config.option.htmlpath}, {self.config.option.xmlpath}, {self.summary_path}")
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
@@ -255,7 +265,7 @@ class Target:
             if entry[0] is exchange:
                 entry[1] = violations
         if violations:
-            raise ContractViolation(f"{exchange.method} {exchange.url} -> {exchange.status}", violations)
+            raise ContractViolation(f"{exchange.method} {exchange.url} -> {exchange.status}", violations, self._gate.show)
 
 
 def _set_report_base_url(config: pytest.Config, url: str) -> None:
@@ -266,6 +276,14 @@ def _set_report_base_url(config: pytest.Config, url: str) -> None:
         return
     if metadata_key in config.stash:
         config.stash[metadata_key]["Base URL"] = url
+
+
+def _hide_base_url_credentials(config: pytest.Config) -> None:
+    """A base URL with `user:password@` is refused (exit 4); before that, pytest-base-url would print it in
+    the header and put it in the report's environment table, so it gets the URL without them."""
+    url = config.getoption("base_url", None) or config.getini("base_url") or ""
+    if hide_userinfo(url) != url:
+        config.option.base_url = hide_userinfo(url)
 
 
 def _html_extra(content: str) -> dict:

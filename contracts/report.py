@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -12,10 +13,18 @@ from pathlib import Path
 from . import __version__
 from .checks import documented_body
 from .http import Exchange
+from .redaction import masked_header
 from .schemas import schema_hashes
 from .table import CONTRACT
 from .validation import NotJSON, validate
 from .violations import Violation
+
+Clean = Callable[[str], str]  # masks secrets (and makes control characters visible) in text from the target
+
+
+def _as_is(text: str) -> str:
+    return text
+
 
 _ORDER = {"failed": 0, "error": 0, "passed": 1, "skipped": 2}
 _VERDICT_COLOURS = {"failed": "#b00", "error": "#b00", "passed": "#080", "skipped": "#a60"}
@@ -100,9 +109,20 @@ def _failure_reason(longrepr: str, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def write_summary(path: Path, record: RunRecord, redact) -> None:
+def write_summary(path: Path, record: RunRecord, clean: Clean) -> None:
+    """Every string cleaned before it is written, and the JSON text once more (an escaped form of a secret)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(redact(json.dumps(record.as_dict(), indent=2)) + "\n", encoding="utf-8")
+    path.write_text(clean(json.dumps(_cleaned(record.as_dict(), clean), indent=2)) + "\n", encoding="utf-8")
+
+
+def _cleaned(value: object, clean: Clean) -> object:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {_cleaned(k, clean): _cleaned(v, clean) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(v, clean) for v in value]
+    return value
 
 
 def _pretty_body(exchange: Exchange) -> str:
@@ -113,24 +133,24 @@ def _pretty_body(exchange: Exchange) -> str:
 
 
 def _headers(headers: dict[str, str]) -> str:
-    return "\n".join(f"{k}: {v}" for k, v in headers.items())
+    return "\n".join(f"{k}: {masked_header(k, v)}" for k, v in headers.items())
 
 
-def _verdict_html(exchange: Exchange, violations: list[Violation] | None) -> str:
+def _verdict_html(exchange: Exchange, violations: list[Violation] | None, clean: Clean) -> str:
     if violations:
-        items = "".join(f"<li><code>{escape(str(v))}</code></li>" for v in violations)
+        items = "".join(f"<li><code>{escape(v.render(clean))}</code></li>" for v in violations)
         return f'<b style="color:#b00">Violations ({len(violations)})</b><ul>{items}</ul>'
     if violations is None:
         return "<p><i>Not judged by this test.</i></p>"
     if documented_body(exchange) is None and exchange.status in CONTRACT:
         return (
             f"<p>Meets the contract. The reference documents no body for {exchange.status}, so the body "
-            f"does not decide the verdict{escape(_envelope_note(exchange))}.</p>"
+            f"does not decide the verdict{escape(_envelope_note(exchange, clean))}.</p>"
         )
     return "<p>Meets the contract.</p>"
 
 
-def _envelope_note(exchange: Exchange) -> str:
+def _envelope_note(exchange: Exchange, clean: Clean) -> str:
     """For a status-only response: whether its body happens to be the error envelope (information only)."""
     try:
         document = exchange.json
@@ -141,35 +161,36 @@ def _envelope_note(exchange: Exchange) -> str:
     problems = validate("error", document)
     if not problems:
         return "; it is a valid error envelope"
-    return "; it resembles the error envelope but " + "; ".join(str(v) for v in problems)
+    return "; it resembles the error envelope but " + "; ".join(v.render(clean) for v in problems)
 
 
-def exchange_html(exchange: Exchange, violations: list[Violation] | None = None) -> str:
-    """The exchange inline, escaped: a `data:` link would open blank in browsers."""
+def exchange_html(exchange: Exchange, violations: list[Violation] | None = None, clean: Clean = _as_is) -> str:
+    """The exchange inline: each text from the target cleaned (redacted) first, then escaped.
+    Inline, since a `data:` link would open blank in browsers."""
     pre = '<pre style="white-space:pre-wrap;margin:2px 0 8px">{}</pre>'
     request = f"{exchange.method} {exchange.url}\n{_headers(exchange.request_headers)}"
     response = f"{exchange.status} {exchange.reason}\n{_headers(exchange.response_headers)}"
     return (
         '<div class="exchange">'
-        f"{_verdict_html(exchange, violations)}"
-        f"<b>Request</b>{pre.format(escape(request))}"
-        f"<b>Response</b> ({exchange.elapsed * 1000:.0f} ms){pre.format(escape(response))}"
-        f"<b>Body</b>{pre.format(escape(_pretty_body(exchange)))}"
+        f"{_verdict_html(exchange, violations, clean)}"
+        f"<b>Request</b>{pre.format(escape(clean(request)))}"
+        f"<b>Response</b> ({exchange.elapsed * 1000:.0f} ms){pre.format(escape(clean(response)))}"
+        f"<b>Body</b>{pre.format(escape(clean(_pretty_body(exchange))))}"
         "</div>"
     )
 
 
-def summary_html(record: RunRecord) -> str:
+def summary_html(record: RunRecord, clean: Clean = _as_is) -> str:
     target = "embedded reference server" + (f" ({record.target})" if record.target else "") if record.embedded else record.target
     rows = "".join(
         f"<tr><td>{status}</td><td>{escape(CONTRACT[status].meaning)}</td>"
         f'<td style="color:{_VERDICT_COLOURS.get(v.outcome, "#555")};font-weight:bold">{escape(v.outcome)}</td>'
-        f"<td>{escape('; '.join(v.reasons))}</td></tr>"
+        f"<td>{escape(clean('; '.join(v.reasons)))}</td></tr>"
         for status, v in record.verdicts().items()
     )
     hashes = ", ".join(f"{name} {digest}" for name, digest in schema_hashes().items())
-    drift = "".join(f"<li>{s} <code>{escape(p)}</code> (seen {n}x)</li>" for (s, p), n in sorted(record.drift.items()))
-    stopped = f"<p><b>Run stopped early:</b> {escape(record.stopped)}</p>" if record.stopped else ""
+    drift = "".join(f"<li>{s} <code>{escape(clean(p))}</code> (seen {n}x)</li>" for (s, p), n in sorted(record.drift.items()))
+    stopped = f"<p><b>Run stopped early:</b> {escape(clean(record.stopped))}</p>" if record.stopped else ""
     return (
         f"<h2>Target: {escape(target or 'not configured')}</h2>{stopped}"
         f"<p>Started {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(record.started))}; "
