@@ -10,6 +10,7 @@ import base64
 import bisect
 import html
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import quote, quote_plus
@@ -17,7 +18,8 @@ from urllib.parse import quote, quote_plus
 from .config import MIN_SECRET_LENGTH, Credentials
 
 MASK = "***REDACTED***"
-FRAGMENT = 12  # any run of this many characters of a secret's form is masked
+FRAGMENT = 12  # any run of this many characters of a secret's form is masked...
+_EXPANDED = 2  # ...or, in a form at least this many times longer than the secret (`\u0074...`), as many secret characters
 _ANCHOR = 7  # anchors taken every FRAGMENT - _ANCHOR + 1 characters: one lies inside any fragment
 _STEP = FRAGMENT - _ANCHOR + 1
 
@@ -70,6 +72,7 @@ def forms_of(secret: str, *, base64_only: bool = False) -> set[str]:
     encoded = _base64_forms(secret)
     if not base64_only:
         encoded |= {secret} | _json_forms(secret) | _percent_forms(secret)
+        encoded |= {json.dumps(form)[1:-1] for form in encoded}  # an escaped form inside a JSON string or member name
     spelled = {escaped for form in encoded for escaped in _html_forms(form)}
     return {_collapse(form) for form in spelled if form}
 
@@ -84,6 +87,7 @@ class Redactor:
         self._forms: set[str] = set()
         self._whole: set[str] = set()  # forms shorter than a fragment: masked only whole
         self._anchors: dict[str, list[tuple[str, int]]] = {}
+        self._fragment: dict[str, int] = {}  # form -> the shortest run of it that is masked
         for value in secret_values:
             self.add(value)
 
@@ -101,7 +105,10 @@ class Redactor:
             return
         for form in forms_of(secret, base64_only=base64_only) - self._forms:
             self._forms.add(form)
-            if len(form) < FRAGMENT:
+            # Twelve characters of `\u0074\u006f...` are two of the secret, and common in unrelated JSON.
+            expansion = len(form) / len(secret)
+            self._fragment[form] = FRAGMENT if expansion < _EXPANDED else math.ceil(FRAGMENT * expansion)
+            if len(form) <= self._fragment[form]:
                 self._whole.add(form)
                 continue
             starts = sorted({*range(0, len(form) - _ANCHOR + 1, _STEP), len(form) - _ANCHOR})
@@ -134,7 +141,7 @@ class Redactor:
             for hit in _occurrences(text, anchor, 0):
                 for form, offset in places:
                     span = _extend(text, hit[0], form, offset)
-                    if span[1] - span[0] >= FRAGMENT:
+                    if span[1] - span[0] >= self._fragment[form]:
                         spans.append(span)
         return spans
 
