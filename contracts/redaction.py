@@ -134,7 +134,7 @@ class Redactor:
         return "".join(out)
 
     def _spans(self, text: str) -> list[tuple[int, int]]:
-        spans = []
+        spans: list[tuple[int, int]] = []
         for form in self._whole:
             spans.extend(_occurrences(text, form, len(form)))
         for anchor, places in self._anchors.items():
@@ -204,7 +204,7 @@ COOKIE_MASK = "<redacted>"
 
 def cookie_values(headers: Mapping[str, str]) -> list[str]:
     """The values of the cookies in `Set-Cookie` / `Cookie` headers (a joined `Set-Cookie` too)."""
-    values = []
+    values: list[str] = []
     for name, value in headers.items():
         pattern = {"set-cookie": _SET_COOKIE_PAIR, "cookie": _COOKIE_PAIR}.get(name.lower())
         if pattern is not None:

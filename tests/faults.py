@@ -415,16 +415,17 @@ def hostile_target_faults() -> Iterator[Fault]:
     def echoes(request: Request) -> dict[str, str]:
         return credential_echoes(*echoed_secret(request))
 
-    def with_echoed_names(doc: dict, request: Request) -> dict:
+    def with_echoed_names(doc: object, request: Request) -> dict:
+        assert isinstance(doc, dict)
         return {**doc, **{text: name for name, text in echoes(request).items()}}
 
     def field_names_200(request: Request, reference: Response) -> Response:
         return answer(json.dumps(with_echoed_names(document(reference), request)), 200)
 
     def field_names_402(request: Request, reference: Response) -> Response:
-        doc = document(reference)
+        doc = with_echoed_names(document(reference), request)
         doc["error"] = with_echoed_names(doc["error"], request)
-        return answer(json.dumps(with_echoed_names(doc, request)), 402)
+        return answer(json.dumps(doc), 402)
 
     # Each typed member gets one echo as its wrong value, so the failure text shows it; with --strict-fields
     # every echo is also an undocumented member name, each its own violation.
