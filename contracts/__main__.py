@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .config import ConfigError, Credentials, credentials_from_env
+from .config import ConfigError, Credentials, check_secret, credentials_from_env
 from .validate_cli import add_command as add_validate_command
 
 
@@ -13,8 +13,8 @@ def serve(args: argparse.Namespace) -> int:
     from .server import start_reference_server
 
     credentials: Credentials | None
-    if args.token:
-        credentials, source = Credentials.bearer(args.token), "--token"
+    if args.token is not None:
+        credentials, source = Credentials.bearer(check_secret("--token", args.token)), "--token"
     else:
         credentials, source = credentials_from_env(), "the environment"
         if credentials is None:
@@ -43,12 +43,23 @@ def _check_port_free(host: str, port: int) -> None:
             raise OSError(f"cannot listen on {host}:{port} ({exc.strerror}): choose another --port") from None
 
 
+def port_number(text: str) -> int:
+    """A TCP port, 0 (any free one) to 65535; argparse turns the error into one usage line, exit 2."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number: give 0 to 65535 (0 picks a free port)")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m contracts", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser("serve", help="run the embedded reference server")
     serve_cmd.add_argument("--host", default="127.0.0.1")
-    serve_cmd.add_argument("--port", type=int, default=8080)
+    serve_cmd.add_argument("--port", type=port_number, default=8080)
     serve_cmd.add_argument(
         "--token", help="bearer token to require (default: CONTRACT_API_TOKEN / CONTRACT_CLIENT_ID+SECRET, else generated)"
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .config import format_size
 from .http import Exchange
@@ -41,7 +41,7 @@ def oversized_body(exchange: Exchange, option: str) -> Violation:
 def status_is_expected(exchange: Exchange, expect: Expectation) -> list[Violation]:
     if exchange.status == expect.status:
         return []
-    return [Violation("HTTP status", str(expect.status), f"{exchange.status} {exchange.reason}".strip())]
+    return [Violation("HTTP status", str(expect.status), f"{exchange.status} {exchange.reason}".strip(), "status")]
 
 
 def content_type_is_json(exchange: Exchange, expect: Expectation) -> list[Violation]:
@@ -51,7 +51,7 @@ def content_type_is_json(exchange: Exchange, expect: Expectation) -> list[Violat
     if mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json")):
         return []
     got = describe(exchange.content_type) if exchange.content_type else "no Content-Type header"
-    return [Violation("header Content-Type", "application/json", got)]
+    return [Violation("header Content-Type", "application/json", got, "content_type")]
 
 
 def body_matches_schema(exchange: Exchange, expect: Expectation) -> list[Violation]:
@@ -61,15 +61,20 @@ def body_matches_schema(exchange: Exchange, expect: Expectation) -> list[Violati
     try:
         document = exchange.json
     except NotJSON as exc:
-        return list(exc.violations)  # names the member holding NaN/Infinity where it can
-    return validate(kind, document)
+        found = exc.violations  # names the member holding NaN/Infinity where it can
+    else:
+        found = validate(kind, document)
+    return [replace(violation, check="schema") for violation in found]
 
 
 def only_documented_fields(exchange: Exchange, expect: Expectation) -> list[Violation]:
     kind = documented_body(exchange)
     if kind not in expect.strict_fields:
         return []
-    return [Violation(path, "only documented fields (--strict-fields)", "an undocumented field") for path in drift(exchange)]
+    return [
+        Violation(path, "only documented fields (--strict-fields)", "an undocumented field", "documented_fields")
+        for path in drift(exchange)
+    ]
 
 
 Check = Callable[[Exchange, Expectation], list[Violation]]

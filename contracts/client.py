@@ -18,7 +18,7 @@ from typing import Any, Literal
 from .checks import Expectation, content_type_is_json, oversized_body
 from .config import DEFAULT_MAX_BODY, MAX_MAX_BODY, ConfigError, Credentials, Settings, check_base_url, format_size
 from .http import Exchange, TargetBrokeProtocol, TargetClient, TargetUnreachable
-from .redaction import Redactor
+from .redaction import Redactor, cookie_values
 from .schemas import SchemaField, documented_fields
 from .table import CONTRACT
 from .validation import check_document, got
@@ -275,7 +275,7 @@ class OrganizationClient:
         self._settings = Settings(
             _base_url(base_url), self._credentials or Credentials.bearer(""), _seconds(timeout), max_body=_max_body(max_body)
         )
-        self._redact = Redactor(self._credentials.secret_values() if self._credentials else ())
+        self._redact = Redactor.for_credentials(self._credentials)
         self._http = TargetClient(self._settings, timeout_name="the client's timeout of")
 
     def __repr__(self) -> str:
@@ -301,9 +301,12 @@ class OrganizationClient:
 
     def _exchange(self) -> Exchange:
         try:
-            return self._http.get_organization(credentials=self._credentials)
+            exchange = self._http.get_organization(credentials=self._credentials)
         except (TargetUnreachable, TargetBrokeProtocol) as exc:
             raise TransportError(self._redact(str(exc))) from None
+        for value in cookie_values(exchange.response_headers):
+            self._redact.add(value)  # a session cookie is a credential too
+        return exchange
 
     def _organization(self, exchange: Exchange, where: str) -> Organization:
         document, violations = self._checked(exchange, "organization")
@@ -330,7 +333,7 @@ class OrganizationClient:
         else:
             document, body_violations = check_document(kind, exchange.body)
         found = content_type_is_json(exchange, Expectation(exchange.status)) + body_violations
-        return document, [Violation(v.path, v.expected, self._redact(v.got)) for v in found]
+        return document, [replace(v, path=self._redact(v.path), got=self._redact(v.got)) for v in found]
 
     def _redacted(self, envelope: ErrorEnvelope) -> ErrorEnvelope:
         # A server that echoes the credentials in its error message must not put them in ours.

@@ -25,6 +25,8 @@ MAX_TIMEOUT = 600.0  # a gate that may wait longer than this per exchange is stu
 DEFAULT_MAX_BODY = 10 * 1024**2
 MAX_MAX_BODY = 1024**3  # the cap is held in memory: beyond this a run could exhaust a CI runner
 _SIZE_UNITS = {"": 1, "B": 1, "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "KB": 1000, "MB": 1000**2, "GB": 1000**3}
+# Secrets are masked by value in every output; a shorter one would also mask unrelated text ("test" in "tests").
+MIN_SECRET_LENGTH = 8
 STRICT_KINDS = ("organization", "error")
 DEFAULT_REQUIRED = "200,401"  # any deployment can be made to answer these
 
@@ -67,16 +69,25 @@ class Credentials:
         return Credentials.bearer(bogus) if self.scheme == "bearer" else Credentials.basic(self.client_id, bogus)
 
     def secret_values(self) -> list[str]:
-        """Every string whose appearance in an artifact would leak these credentials."""
+        """The secret itself; `redaction.Redactor` derives every encoded form (the Basic header's too)."""
         raw = self.token if self.scheme == "bearer" else self.client_secret
-        header = self.authorization()
-        return [value for value in (raw, header, header.split(" ", 1)[1]) if value]
+        return [raw] if raw else []
 
     def describe(self) -> str:
         return "bearer token" if self.scheme == "bearer" else f"HTTP Basic for client {self.client_id!r}"
 
 
-def credentials_from_env(env: dict[str, str] | None = None) -> Credentials | None:
+def check_secret(name: str, value: str) -> str:
+    """A secret long enough to be masked by value without masking unrelated text too."""
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"{name} is {len(value)} characters long: a secret needs at least {MIN_SECRET_LENGTH}, since it is masked by value "
+            "wherever it appears and a shorter one would mask unrelated text too"
+        )
+    return value
+
+
+def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials | None:
     env = os.environ if env is None else env
     token = env.get(TOKEN_ENV, "").strip()
     client_id = env.get(CLIENT_ID_ENV, "").strip()
@@ -84,19 +95,32 @@ def credentials_from_env(env: dict[str, str] | None = None) -> Credentials | Non
     if token and (client_id or client_secret):
         raise ConfigError(f"set either {TOKEN_ENV} or {CLIENT_ID_ENV} + {CLIENT_SECRET_ENV}, not both")
     if token:
-        return Credentials.bearer(token)
+        return Credentials.bearer(check_secret(TOKEN_ENV, token))
     if client_id and client_secret:
-        return Credentials.basic(client_id, client_secret)
+        return Credentials.basic(client_id, check_secret(CLIENT_SECRET_ENV, client_secret))
     if client_id or client_secret:
         missing = CLIENT_SECRET_ENV if client_id else CLIENT_ID_ENV
         raise ConfigError(f"{missing} is not set: HTTP Basic needs both {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}")
     return None
 
 
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+
+
+def hide_userinfo(url: str) -> str:
+    """The URL with any `user:password@` replaced, fit to show: a URL is never echoed with credentials."""
+    return _USERINFO.sub(r"\1***@", url)
+
+
 def check_base_url(url: str) -> str:
     """An absolute http(s) URL with a host; returned without a trailing slash."""
     text = url.strip()
     hint = "give an absolute http(s) URL such as https://staging.example.com"
+    if _USERINFO.match(text):
+        raise ConfigError(
+            f"base URL {hide_userinfo(text)!r} carries credentials: remove them and set {TOKEN_ENV} "
+            f"or {CLIENT_ID_ENV} + {CLIENT_SECRET_ENV} in the environment"
+        )
     if not text or any(ch.isspace() for ch in text):
         raise ConfigError(f"base URL {url!r} is not a URL: {hint}")
     try:
@@ -108,11 +132,6 @@ def check_base_url(url: str) -> str:
         raise ConfigError(f"base URL {url!r} has scheme {parts.scheme or 'none'!r}: {hint}")
     if not parts.hostname:
         raise ConfigError(f"base URL {url!r} has no host: {hint}")
-    if parts.username or parts.password:
-        raise ConfigError(
-            f"base URL for host {parts.hostname!r} carries credentials: remove them and set {TOKEN_ENV} "
-            f"or {CLIENT_ID_ENV} + {CLIENT_SECRET_ENV} in the environment"
-        )
     if parts.query or parts.fragment:
         raise ConfigError(f"base URL {url!r} carries a query or fragment: {hint}")
     return text.rstrip("/")
@@ -196,10 +215,9 @@ class Settings:
     def operation_url(self) -> str:
         return self.base_url + "/account/organization"
 
-    def secret_values(self) -> list[str]:
-        """The configured credentials' secrets and those of every scenario."""
-        scenario_credentials = [s.credentials for s in self.scenarios.values() if s.credentials is not None]
-        return [value for credentials in (self.credentials, *scenario_credentials) for value in credentials.secret_values()]
+    def every_credentials(self) -> list[Credentials]:
+        """The configured credentials and those of every scenario: all of them secrets to mask."""
+        return [self.credentials, *(s.credentials for s in self.scenarios.values() if s.credentials is not None)]
 
 
 def resolve_settings(

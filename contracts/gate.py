@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,18 +25,20 @@ from .config import (
     Settings,
     check_require,
     format_size,
+    hide_userinfo,
     resolve_settings,
 )
 from .coverage import TestResult
 from .http import Exchange, TargetBrokeProtocol, TargetClient, TargetUnreachable
 from .interruption import InterruptOnSignals, remove_stale_outputs
-from .redaction import Redactor
+from .printable import printable
+from .redaction import Redactor, cookie_values
 from .report import RunRecord, exchange_html, not_verified_line, write_summary
 from .scenarios import load_scenarios
 from .schemas import SchemaSetupError, assert_formats_live
 from .server import start_reference_server
 from .table import CONTRACT
-from .violations import ContractViolation, Violation
+from .violations import ContractViolation, Violation, shorten
 
 
 @dataclass
@@ -63,6 +66,7 @@ EXCHANGES = pytest.StashKey[list[Judged]]()
 PROVOKED = pytest.StashKey[Provocation]()
 AUTH_CHOICES = ("configured", "wrong", "none")
 GATE_SWITCH = "contract_gate"
+DRIFT_PATH_LIMIT = 160
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -177,10 +181,15 @@ class Gate:
             self.settings: Settings | None = settings_from(config)
         except ConfigError as exc:
             self.settings, self.error = None, exc
-        self.redact = Redactor(self.settings.secret_values() if self.settings else ())
+        self.redact = Redactor.for_credentials(*(self.settings.every_credentials() if self.settings else ()))
+        _hide_base_url_credentials(config)
         self.signals = InterruptOnSignals()  # SIGTERM (a CI timeout) ends the run like Ctrl-C, reports written
         self.signals.install()
         self.summary_written = False
+
+    def show(self, text: str) -> str:
+        """Text fit for any output: secrets masked, then control characters made visible (cut and escape after)."""
+        return printable(self.redact(text))
 
     # -- start-up -----------------------------------------------------------------------------
 
@@ -204,7 +213,7 @@ class Gate:
         strict = ", ".join(sorted(s.strict_fields)) or "off"
         scenarios = ", ".join(map(str, sorted(s.scenarios))) or "none"
         return [
-            f"contract target: {where}",
+            self.show(f"contract target: {where}"),
             f"request timeout: {s.timeout:g}s per exchange, body cap: {format_size(s.max_body)}, strict fields: {strict}",
             f"required statuses: {','.join(map(str, sorted(s.required)))}; scenarios for: {scenarios} (others asked with 'Prefer: code=NNN')",
         ]
@@ -239,7 +248,7 @@ class Gate:
             self._stop(session, f"target broke HTTP: {exc}", exits.VIOLATED)
 
     def _stop(self, session: pytest.Session, reason: str, exit_status: int) -> None:
-        self.record.stopped = self.redact(reason)
+        self.record.stopped = self.show(reason)
         self.stopped_exit = exit_status
         self.config.hook.pytest_deselected(items=list(session.items))
         session.items[:] = []
@@ -259,29 +268,32 @@ class Gate:
         report = yield
         if call.excinfo is not None and call.excinfo.errisinstance(ContractViolation):
             report.longrepr = str(call.excinfo.value)  # the violations, not a traceback
+        self._redact_report(report)  # before the record reads (and cuts) the failure text
         judged = item.stash.get(EXCHANGES, [])
         if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
             extras = getattr(report, "extras", [])
             for entry in judged:
-                extras.append(_html_extra(self.redact(exchange_html(entry.exchange, entry.violations))))
+                extras.append(_html_extra(self.redact(exchange_html(entry.exchange, entry.violations, self.show))))
             report.extras = extras
             marker = item.get_closest_marker("status")
             status = marker.args[0] if marker else None
-            self.record.add(_test_result(item, report, call, status), status)
-        self._redact_report(report)
+            self.record.add(_test_result(item, report, call, status, self.show), status)
         return report
 
     def _redact_report(self, report: pytest.TestReport) -> None:
-        if not self.redact:
-            return
-        if report.longrepr is not None:
+        if isinstance(report.longrepr, tuple):  # a skip: (path, line, message)
+            path, line, message = report.longrepr
+            report.longrepr = (path, line, self.show(message))
+        elif report.longrepr is not None:
             text = str(report.longrepr)
-            redacted = self.redact(text)
-            if redacted != text:
-                report.longrepr = redacted
-        report.sections = [(name, self.redact(content)) for name, content in report.sections]
+            shown = self.show(text)
+            if shown != text:
+                report.longrepr = shown
+        report.sections = [(name, self.show(content)) for name, content in report.sections]
 
     def observe(self, exchange: Exchange) -> None:
+        for value in cookie_values(exchange.response_headers):
+            self.redact.add(value)  # a session cookie is a credential too: masked wherever it is echoed
         for path in drift(exchange):
             self.record.drift[(exchange.status, path)] += 1
 
@@ -291,7 +303,7 @@ class Gate:
     def pytest_html_results_summary(self, prefix: list, summary: list, postfix: list, session: pytest.Session) -> None:
         from .report import summary_html
 
-        prefix.append(self.redact(summary_html(self.record)))
+        prefix.append(self.redact(summary_html(self.record, self.show)))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -311,25 +323,25 @@ class Gate:
             self.record.interrupted = True
             self.record.stopped = f"interrupted by {self.signals.received}"
         self.record.exit_status = exit_status
-        write_summary(self.summary_path, self.record, self.redact)
+        write_summary(self.summary_path, self.record, self.show)
         self.summary_written = True
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
         tr = terminalreporter
         if self.record.stopped:
-            tr.write_line(self.record.stopped, red=True, bold=True)
+            tr.write_line(self.show(self.record.stopped), red=True, bold=True)
         if self.record.drift:
             tr.write_sep("-", "contract drift: undocumented fields (allowed; --strict-fields fails on them)")
             for (status, path), count in sorted(self.record.drift.items()):
-                tr.write_line(f"{status} {path}  (seen {count}x)")
+                tr.write_line(f"{status} {shorten(self.show(path), DRIFT_PATH_LIMIT)}  (seen {count}x)")
         if self.settings is not None and not self.record.stopped:
             tr.write_sep("-", "per-status coverage")
             for status, covered in self.record.coverage().items():
                 required = " (required)" if covered.required else ""
-                tr.write_line(self.redact(f"{status}{required}: {covered.line()}"))
+                tr.write_line(self.show(f"{status}{required}: {covered.line()}"))
             unverified = self.record.unverified_required()
             if unverified:
-                tr.write_line(self.redact(f"not a pass: {not_verified_line(unverified)}"), red=True, bold=True)
+                tr.write_line(self.show(f"not a pass: {not_verified_line(unverified)}"), red=True, bold=True)
         tr.write_line(f"reports: {self.config.option.htmlpath}, {self.config.option.xmlpath}, {self.summary_path}")
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
@@ -392,7 +404,7 @@ class Target:
         if unreachable:
             pytest.fail(f"no answer: {unreachable}", pytrace=False)
         if broke:  # it answered, and broke HTTP: a contract failure like any other
-            raise ContractViolation(broke.where, [broke.violation])
+            raise ContractViolation(broke.where, [broke.violation], self._gate.show)
         self._judged.append(Judged(exchange))
         self._gate.observe(exchange)
         return exchange
@@ -404,16 +416,19 @@ class Target:
             if entry.exchange is exchange:
                 entry.expected, entry.violations = status, violations
         if violations:
-            raise ContractViolation(f"{exchange.method} {exchange.url} -> {exchange.status}", violations)
+            raise ContractViolation(f"{exchange.method} {exchange.url} -> {exchange.status}", violations, self._gate.show)
 
 
-def _test_result(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo, status: int | None) -> TestResult:
-    """What a test did, from the exchanges and violations it left in its stash (not from pytest's failure text)."""
+def _test_result(
+    item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo, status: int | None, clean: Callable[[str], str]
+) -> TestResult:
+    """What a test did, from the exchanges and violations it left in its stash (not from pytest's failure text);
+    text from the target is `clean`ed (secrets masked) before anything is cut."""
     outcome = "error" if report.when == "setup" and report.failed else report.outcome
     judged = item.stash.get(EXCHANGES, [])
     provoked = item.stash.get(PROVOKED, None)
     not_provoked = provoked if provoked is not None and provoked.got != status else None
-    violations = [str(v) for entry in judged for v in entry.violations or ()]
+    violations = [v.render(clean) for entry in judged for v in entry.violations or ()]
     reasons = [not_provoked.reason()] if not_provoked is not None else []
     if violations:
         reasons.append("; ".join(violations))
@@ -424,7 +439,7 @@ def _test_result(item: pytest.Item, report: pytest.TestReport, call: pytest.Call
         outcome=outcome,
         verified=any(entry.expected == status and entry.violations is not None for entry in judged),
         answered=not_provoked.got if not_provoked is not None else None,
-        reason=_shorten(": ".join(reasons)) if outcome != "passed" else "",
+        reason=_shorten(clean(": ".join(reasons))) if outcome != "passed" else "",
     )
 
 
@@ -453,6 +468,14 @@ def _set_report_base_url(config: pytest.Config, url: str) -> None:
         return
     if metadata_key in config.stash:
         config.stash[metadata_key]["Base URL"] = url
+
+
+def _hide_base_url_credentials(config: pytest.Config) -> None:
+    """A base URL with `user:password@` is refused (exit 4); before that, pytest-base-url would print it in
+    the header and put it in the report's environment table, so it gets the URL without them."""
+    url = config.getoption("base_url", None) or config.getini("base_url") or ""
+    if hide_userinfo(url) != url:
+        config.option.base_url = hide_userinfo(url)
 
 
 def _html_extra(content: str) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -14,6 +15,7 @@ from .checks import documented_body
 from .config import format_size
 from .coverage import VERIFIED, StatusCoverage, TestResult, status_coverage
 from .http import Exchange
+from .redaction import masked_header
 from .schemas import schema_hashes
 from .table import CONTRACT
 from .validation import NotJSON, validate
@@ -21,6 +23,11 @@ from .violations import Violation, escape_surrogates
 
 EXCERPT = 16 * 1024  # characters of a body or header block shown per exchange: keeps report.html small whatever the target sends
 _COVERAGE_COLOURS = {"failed": "#b00", "passed": "#080", VERIFIED: "#080"}
+Clean = Callable[[str], str]  # masks secrets (and makes control characters visible) in text from the target
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 @dataclass
@@ -92,9 +99,20 @@ def not_verified_line(unverified: list[StatusCoverage]) -> str:
     return "required status(es) not verified: " + "; ".join(f"{c.status} ({c.line()})" for c in unverified)
 
 
-def write_summary(path: Path, record: RunRecord, redact) -> None:
+def write_summary(path: Path, record: RunRecord, clean: Clean) -> None:
+    """Every string cleaned before it is written, and the JSON text once more (an escaped form of a secret)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(redact(json.dumps(record.as_dict(), indent=2)) + "\n", encoding="utf-8")
+    path.write_text(clean(json.dumps(_cleaned(record.as_dict(), clean), indent=2)) + "\n", encoding="utf-8")
+
+
+def _cleaned(value: object, clean: Clean) -> object:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {_cleaned(k, clean): _cleaned(v, clean) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(v, clean) for v in value]
+    return value
 
 
 def excerpt(text: str) -> str:
@@ -121,24 +139,24 @@ def _pretty_body(exchange: Exchange) -> str:
 
 
 def _headers(headers: dict[str, str]) -> str:
-    return excerpt("\n".join(f"{k}: {v}" for k, v in headers.items()))
+    return excerpt("\n".join(f"{k}: {masked_header(k, v)}" for k, v in headers.items()))
 
 
-def _verdict_html(exchange: Exchange, violations: list[Violation] | None) -> str:
+def _verdict_html(exchange: Exchange, violations: list[Violation] | None, clean: Clean) -> str:
     if violations:
-        items = "".join(f"<li><code>{escape(str(v))}</code></li>" for v in violations)
+        items = "".join(f"<li><code>{escape(v.render(clean))}</code></li>" for v in violations)
         return f'<b style="color:#b00">Violations ({len(violations)})</b><ul>{items}</ul>'
     if violations is None:
         return "<p><i>Not judged by this test.</i></p>"
     if documented_body(exchange) is None and exchange.status in CONTRACT:
         return (
             f"<p>Meets the contract. The reference documents no body for {exchange.status}, so the body "
-            f"does not decide the verdict{escape(_envelope_note(exchange))}.</p>"
+            f"does not decide the verdict{escape(_envelope_note(exchange, clean))}.</p>"
         )
     return "<p>Meets the contract.</p>"
 
 
-def _envelope_note(exchange: Exchange) -> str:
+def _envelope_note(exchange: Exchange, clean: Clean) -> str:
     """For a status-only response: whether its body happens to be the error envelope (information only)."""
     try:
         document = exchange.json
@@ -149,39 +167,40 @@ def _envelope_note(exchange: Exchange) -> str:
     problems = validate("error", document)
     if not problems:
         return "; it is a valid error envelope"
-    return "; it resembles the error envelope but " + "; ".join(str(v) for v in problems)
+    return "; it resembles the error envelope but " + "; ".join(v.render(clean) for v in problems)
 
 
-def exchange_html(exchange: Exchange, violations: list[Violation] | None = None) -> str:
-    """The exchange inline, escaped: a `data:` link would open blank in browsers."""
+def exchange_html(exchange: Exchange, violations: list[Violation] | None = None, clean: Clean = _as_is) -> str:
+    """The exchange inline: each text from the target cleaned (redacted) first, then escaped.
+    Inline, since a `data:` link would open blank in browsers."""
     pre = '<pre style="white-space:pre-wrap;margin:2px 0 8px">{}</pre>'
     request = f"{exchange.method} {exchange.url}\n{_headers(exchange.request_headers)}"
     response = f"{exchange.status} {exchange.reason}\n{_headers(exchange.response_headers)}"
     return (
         '<div class="exchange">'
-        f"{_verdict_html(exchange, violations)}"
-        f"<b>Request</b>{pre.format(escape(request))}"
-        f"<b>Response</b> ({exchange.elapsed * 1000:.0f} ms){pre.format(escape(response))}"
-        f"<b>Body</b>{pre.format(escape(_pretty_body(exchange)))}"
+        f"{_verdict_html(exchange, violations, clean)}"
+        f"<b>Request</b>{pre.format(escape(clean(request)))}"
+        f"<b>Response</b> ({exchange.elapsed * 1000:.0f} ms){pre.format(escape(clean(response)))}"
+        f"<b>Body</b>{pre.format(escape(clean(_pretty_body(exchange))))}"
         "</div>"
     )
 
 
-def summary_html(record: RunRecord) -> str:
+def summary_html(record: RunRecord, clean: Clean = _as_is) -> str:
     target = "embedded reference server" + (f" ({record.target})" if record.target else "") if record.embedded else record.target
     rows = "".join(
         f"<tr><td>{status}</td><td>{escape(CONTRACT[status].meaning)}</td><td>{'required' if c.required else ''}</td>"
         f'<td style="color:{_COVERAGE_COLOURS.get(c.coverage, "#a60")};font-weight:bold">{escape(c.coverage)}</td>'
         f'<td style="color:{_COVERAGE_COLOURS.get(c.outcome or "", "#555")};font-weight:bold">{escape(c.outcome or "")}</td>'
-        f"<td>{escape('; '.join(c.reasons))}</td></tr>"
+        f"<td>{escape(clean('; '.join(c.reasons)))}</td></tr>"
         for status, c in record.coverage().items()
     )
     hashes = ", ".join(f"{name} {digest}" for name, digest in schema_hashes().items())
-    drift = "".join(f"<li>{s} <code>{escape(p)}</code> (seen {n}x)</li>" for (s, p), n in sorted(record.drift.items()))
-    stopped = f"<p><b>Run stopped early:</b> {escape(record.stopped)}</p>" if record.stopped else ""
+    drift = "".join(f"<li>{s} <code>{escape(clean(p))}</code> (seen {n}x)</li>" for (s, p), n in sorted(record.drift.items()))
+    stopped = f"<p><b>Run stopped early:</b> {escape(clean(record.stopped))}</p>" if record.stopped else ""
     unverified = record.unverified_required()
     banner = (
-        f'<p class="not-verified" style="color:#b00"><b>Not a pass: {escape(not_verified_line(unverified))}</b></p>'
+        f'<p class="not-verified" style="color:#b00"><b>Not a pass: {escape(clean(not_verified_line(unverified)))}</b></p>'
         if unverified and not record.stopped
         else ""
     )

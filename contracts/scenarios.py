@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .config import ConfigError, Credentials
+from .config import ConfigError, Credentials, check_secret
 from .table import CONTRACT, PROVOKED_STATUSES
 
 if sys.version_info >= (3, 11):
@@ -138,7 +138,6 @@ def _credentials(at: str, value: object, env: Mapping[str, str]) -> tuple[Creden
             raise ConfigError(f"{at}: credentials.{key}: environment variable {variable} is unset or empty: set it, or remove the scenario")
         found[key] = secret
     if "token_env" in found:
-        return Credentials.bearer(found["token_env"]), f"${value['token_env']}"
-    return Credentials.basic(
-        found["client_id_env"], found["client_secret_env"]
-    ), f"${value['client_id_env']} + ${value['client_secret_env']}"
+        return Credentials.bearer(check_secret(f"{at}: ${value['token_env']}", found["token_env"])), f"${value['token_env']}"
+    secret = check_secret(f"{at}: ${value['client_secret_env']}", found["client_secret_env"])
+    return Credentials.basic(found["client_id_env"], secret), f"${value['client_id_env']} + ${value['client_secret_env']}"

@@ -1,9 +1,10 @@
-"""The one failure type: where (JSON path), what was expected, what came back."""
+"""The one failure type: where (JSON path), what was expected, what came back, and which check found it."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 
@@ -26,48 +27,74 @@ def child_path(parent: str, key: str | int) -> str:
         return f"{parent}[{key}]"
     if _PLAIN_NAME.match(key):
         return f"{parent}.{key}"
-    quoted = key.replace("\\", "\\\\").replace("'", "\\'")
-    return f"{parent}['{escape_surrogates(quoted)}']"  # a name may hold a lone surrogate: shown, never written raw
+    return f"{parent}['{escape_surrogates(quoted_name(key))}']"  # a name may hold a lone surrogate: shown, never written raw
+
+
+def quoted_name(name: str) -> str:
+    """A member name as a quoted path step spells it (jsonschema's rule): backslash and quote escaped."""
+    return name.replace("\\", "\\\\").replace("'", "\\'")
 
 
 def json_path(keys: tuple[str | int, ...]) -> str:
     return reduce(child_path, keys, "$")
 
 
+_PATH_LIMIT = 160  # a member name comes from the target too
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
 def describe(value: object) -> str:
-    """A short JSON rendering of a value, never a dump of a whole document."""
+    """A JSON rendering of a value, whole: `Violation` cuts it when it is shown, after redacting it."""
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):
         text = repr(value)
-    if len(text) > _GOT_LIMIT:
-        text = text[: _GOT_LIMIT - 1] + "…"
     return escape_surrogates(text)
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters of the value, and the JSON type `validation.got` appends, e.g. ` (string)`."""
+    value, opening, kind = text.rpartition(" (")
+    suffix = opening + kind
+    if not (opening and kind.endswith(")") and len(kind) <= 10):
+        value, suffix = text, ""
+    return text if len(value) <= limit else value[: limit - 1] + "…" + suffix
 
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule, e.g. `$.anniversaryDate: expected ISO date YYYY-MM-DD, got "2026/12/01"`."""
+    """One broken rule, e.g. `$.anniversaryDate: expected ISO date YYYY-MM-DD, got "2026/12/01"`.
+
+    `got` (and `path`, whose member names come from the target) are kept whole; `render` masks them
+    first and cuts them afterwards, so a cut never leaves part of a secret unmasked."""
 
     path: str
     expected: str
     got: str
+    check: str = ""  # the check that found it: "status", "content_type", "schema", "documented_fields"
+
+    def render(self, clean: Callable[[str], str] = _as_is) -> str:
+        """The one-line form, with target text passed through `clean` (redaction) before it is cut."""
+        return f"{shorten(clean(self.path), _PATH_LIMIT)}: expected {self.expected}, got {shorten(clean(self.got), _GOT_LIMIT)}"
 
     def __str__(self) -> str:
-        return f"{self.path}: expected {self.expected}, got {self.got}"
+        return self.render()
 
 
 class ContractViolation(AssertionError):
     """Every violation seen in one exchange, raised once so a run lists them all."""
 
-    def __init__(self, where: str, violations: list[Violation]):
+    def __init__(self, where: str, violations: list[Violation], clean: Callable[[str], str] = _as_is):
         self.where = where
         self.violations = list(violations)
-        super().__init__(listing(where, self.violations))
+        super().__init__(listing(where, self.violations, clean))
 
 
-def listing(where: str, violations: list[Violation] | tuple[Violation, ...]) -> str:
+def listing(where: str, violations: list[Violation] | tuple[Violation, ...], clean: Callable[[str], str] = _as_is) -> str:
     """`where: N contract violations` and one indented line per violation."""
     count = len(violations)
-    lines = "\n".join(f"  {v}" for v in violations)
+    lines = "\n".join(f"  {v.render(clean)}" for v in violations)
     return f"{where}: {count} contract violation{'s' if count != 1 else ''}\n{lines}"

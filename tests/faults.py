@@ -9,17 +9,22 @@ Field faults are generated from the schemas, so a schema change changes the cata
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import dataclasses
 import gzip
+import hashlib
+import html
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import reduce
 from operator import getitem
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -55,7 +60,7 @@ class Fault:
 # -- answers --------------------------------------------------------------------------------------
 
 
-def answer(body: bytes | str, status: int, content_type: str | None = JSON, **headers: str) -> Response:
+def answer(body: bytes | str, status: int | str, content_type: str | None = JSON, **headers: str) -> Response:
     """A response with exactly this content type, or none at all."""
     response = Response(body, status=status, headers=headers)
     del response.headers["Content-Type"]
@@ -381,7 +386,7 @@ def transport_faults() -> Iterator[Fault]:
     yield Fault("200-gzip-bomb", 200, gzip_bomb, path="$")
     yield Fault("200-body-stalls-past-deadline", 200, trickled(0.3, pieces=20), path="HTTP", gate_args=("--request-timeout", "1"))
     yield Fault("200-body-trickled-within-deadline", 200, trickled(0.05, pieces=10), GREEN, gate_args=("--request-timeout", "3"))
-    yield Fault("401-session-cookie-instead-of-credentials", 401, session_cookie, GREEN)
+    yield Fault("401-session-cookie-instead-of-credentials", 401, cookie_instead_of_credentials, GREEN)
 
 
 def gzip_bomb(request: Request, reference: Response) -> Response:
@@ -408,7 +413,7 @@ def trickled(interval: float, *, pieces: int) -> Rewrite:
     return rewrite
 
 
-def session_cookie(request: Request, reference: Response) -> Response:
+def cookie_instead_of_credentials(request: Request, reference: Response) -> Response:
     """Every refusal hands out a session cookie that is then taken instead of credentials: a client that
     keeps cookies between tests would see its missing-credentials test authenticated."""
     if request.cookies.get("session") == "s-7c1e":
@@ -417,8 +422,109 @@ def session_cookie(request: Request, reference: Response) -> Response:
     return reference
 
 
+# -- a hostile target: credentials echoed in every form, cookies, control characters ---------------
+
+CONTROL_TEXT = "\x1b[2K\r\x1b[32m===== 9 passed in 0.01s =====\x1b[0m\x9b2K\x07"
+
+
+def echoed_secret(request: Request) -> tuple[str, str]:
+    """The secret the caller sent, and `id:secret` for HTTP Basic (else "")."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme != "Basic":
+        return value, ""
+    pair = base64.b64decode(value).decode("utf-8", errors="replace")
+    return pair.partition(":")[2], pair
+
+
+def session_cookie(secret: str) -> str:
+    """The session cookie the hostile 401 variant sets (and echoes) for a caller with this secret."""
+    return "c00kie-" + hashlib.sha256(secret.encode()).hexdigest()[:20]
+
+
+def credential_echoes(secret: str, pair: str = "") -> dict[str, str]:
+    """The ways a leaky server gives a secret back, by name. The gate must mask every one."""
+    half = len(secret) // 2
+    echoes = {
+        "raw": secret,
+        "json-escaped": json.dumps(secret)[1:-1],
+        "json-solidus-escaped": json.dumps(secret)[1:-1].replace("/", "\\/"),
+        "json-unicode-escaped": "".join(f"\\u{ord(ch):04x}" for ch in secret),
+        "percent-encoded": quote(secret, safe=""),
+        "percent-encoded-slash-kept": quote(secret, safe="/"),
+        "percent-encoded-lower-hex": re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), quote(secret, safe="")),
+        "form-encoded": quote_plus(secret),
+        "base64": base64.b64encode(secret.encode()).decode(),
+        "base64-url-unpadded": base64.urlsafe_b64encode(secret.encode()).decode().rstrip("="),
+        "base64-inside-longer": base64.b64encode(f'{{"sub":"x","tok":"{secret}"}}'.encode()).decode(),
+        "html-escaped": html.escape(secret),
+        "split-by-line-break": f"{secret[:half]}\n        {secret[half:]}",
+        "fragment": secret[2:16],
+        "prefix-behind-long-text": "x" * 50 + secret,  # a cut at 80 characters would leave half the secret
+    }
+    if pair:
+        echoes["base64-id-secret"] = base64.b64encode(pair.encode()).decode()
+    return echoes
+
+
+def hostile_target_faults() -> Iterator[Fault]:
+    """A target that echoes the caller's credentials everywhere, sets cookies and sends control characters."""
+
+    def echoes(request: Request) -> dict[str, str]:
+        return credential_echoes(*echoed_secret(request))
+
+    def with_echoed_names(doc: object, request: Request) -> dict:
+        assert isinstance(doc, dict)
+        return {**doc, **{text: name for name, text in echoes(request).items()}}
+
+    def field_names_200(request: Request, reference: Response) -> Response:
+        return answer(json.dumps(with_echoed_names(document(reference), request)), 200)
+
+    def field_names_402(request: Request, reference: Response) -> Response:
+        doc = with_echoed_names(document(reference), request)
+        doc["error"] = with_echoed_names(doc["error"], request)
+        return answer(json.dumps(doc), 402)
+
+    # Each typed member gets one echo as its wrong value, so the failure text shows it; with --strict-fields
+    # every echo is also an undocumented member name, each its own violation.
+    shown_as_values = {
+        "organizationType": "prefix-behind-long-text",
+        "messagesCap": "raw",
+        "costCap": "base64",
+        "smsCap": "fragment",
+        "callCap": "split-by-line-break",
+        "anniversaryDate": "json-unicode-escaped",
+        "allowOverage": "html-escaped",
+        "createdAt": "percent-encoded-lower-hex",
+        "updatedAt": "base64-inside-longer",
+    }
+
+    def values_200(request: Request, reference: Response) -> Response:
+        texts = echoes(request)
+        doc = with_echoed_names(document(reference), request) | {member: texts[name] for member, name in shown_as_values.items()}
+        headers = {f"X-Echo-{name}": text for name, text in texts.items() if "\n" not in text}
+        return answer(json.dumps(doc), f"200 OK {echoed_secret(request)[0]}", **headers)
+
+    def everything_401(request: Request, reference: Response) -> Response:
+        secret = echoed_secret(request)[0]
+        cookie = session_cookie(secret)
+        body = "\n".join(f"{name}: {text}" for name, text in {**echoes(request), "cookie": cookie}.items())
+        response = answer(body, f"401 Unauthorized {secret}", "text/plain", **{"X-Echo": request.headers.get("Authorization", "")})
+        response.headers.add("Set-Cookie", f"session={cookie}; Path=/; HttpOnly")
+        return response
+
+    def control_characters(request: Request, reference: Response) -> Response:
+        in_header = CONTROL_TEXT.replace("\r", "")  # werkzeug refuses a line break in a header; a status line takes it
+        return answer(reference.get_data(), f"203 {CONTROL_TEXT}", f"text/plain{in_header}", **{"X-Note": in_header})
+
+    yield Fault("200-credentials-in-undocumented-field-names", 200, field_names_200, GREEN)
+    yield Fault("402-credentials-in-undocumented-field-names", 402, field_names_402, GREEN)
+    yield Fault("401-credentials-and-cookie-echoed", 401, everything_401, GREEN)
+    yield Fault("200-credentials-echoed-as-wrong-values", 200, values_200, path="$.messagesCap", gate_args=("--strict-fields",))
+    yield Fault("200-control-characters-in-reason-and-headers", 200, control_characters, path="HTTP status")
+
+
 def build_catalogue() -> dict[str, Fault]:
-    faults = [*organization_faults(), *credential_faults()]
+    faults = [*organization_faults(), *credential_faults(), *hostile_target_faults()]
     for status in ERROR_STATUSES_WITH_BODY:
         faults.extend(envelope_faults(status))
     faults.extend(conforming_variants())

@@ -77,6 +77,29 @@ def test_serve_on_a_busy_port_is_one_line(reference_url):
     assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--port", "99999"], "argument --port: '99999' is not a port number: give 0 to 65535"),
+        (["--port", "-1"], "argument --port: '-1' is not a port number"),
+        (["--port", "eighty"], "argument --port: 'eighty' is not a port number"),
+        (["--token", ""], "error: --token is 0 characters long: a secret needs at least 8"),
+        (["--token", "short"], "error: --token is 5 characters long: a secret needs at least 8"),
+    ],
+    ids=["port-too-high", "port-negative", "port-word", "token-empty", "token-short"],
+)
+def test_serve_usage_errors_are_one_line_and_exit_2(capsys, args, message):
+    from contracts.__main__ import main
+
+    try:
+        code = main(["serve", *args])
+    except SystemExit as exc:  # argparse's own usage errors
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err.strip().splitlines()[-1] and "Traceback" not in err
+
+
 @pytest.fixture
 def unused_port() -> int:
     import socket

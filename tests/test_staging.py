@@ -251,8 +251,10 @@ def test_scenarios_are_read_with_their_credentials_from_the_environment():
 def test_basic_credentials_and_an_empty_file(tmp_path):
     path = tmp_path / "basic.toml"
     path.write_text('[status.502]\ncredentials = { client_id_env = "ID", client_secret_env = "SECRET" }\n', encoding="utf-8")
-    scenario = load_scenarios(path, env={"ID": "client-9", "SECRET": "s3cret"})[502]
-    assert scenario.credentials == Credentials.basic("client-9", "s3cret")
+    scenario = load_scenarios(path, env={"ID": "client-9", "SECRET": "s3cret-pw"})[502]
+    assert scenario.credentials == Credentials.basic("client-9", "s3cret-pw")
+    with pytest.raises(ConfigError, match=r"\[status.502\]: \$SECRET is 6 characters long: a secret needs at least 8"):
+        load_scenarios(path, env={"ID": "client-9", "SECRET": "s3cret"})  # masked by value: a short one would mangle other text
     assert scenario.describe() == "the 502 scenario (credentials from $ID + $SECRET)"
     empty = tmp_path / "empty.toml"
     empty.write_text("# nothing to provoke yet\n", encoding="utf-8")
