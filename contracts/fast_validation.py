@@ -126,7 +126,7 @@ def _parsed(raw: bytes | str) -> object:
         document = orjson.loads(raw)
         # Duplicate names: outside strings a `:` only ever ends a member name, so the text has one per
         # member plus those inside strings. orjson writes one per member it kept plus the same ones inside
-        # strings (no \\u003a escapes, checked above), so any member dropped as a duplicate shows as a shortfall.
+        # strings (no escaped colons, checked above), so any member dropped as a duplicate shows as a shortfall.
         if orjson.dumps(document).count(b":") != raw.count(b":"):
             return UNCONFIRMED
     except Exception:  # not JSON to orjson (NaN, 1e400, lone surrogates, ...): the strict path says why
