@@ -209,7 +209,7 @@ def _body(text: object, encoded: object, where: str) -> bytes | None:
         raise _Malformed(f"{where}: expected text")
     if encoded:
         try:
-            return base64.b64decode(text, validate=False)
+            return base64.b64decode("".join(text.split()), validate=True)  # MIME-style line breaks allowed
         except (binascii.Error, ValueError):
             raise _Malformed(f"{where}: not valid base64") from None
     return text.encode("utf-8", "surrogatepass")  # a lone surrogate stays visible to the strict parser as undecodable bytes
@@ -376,7 +376,7 @@ def _line_chunks(path: Path, label: str) -> Iterator[Chunk]:
             end = carry.rfind(b"\n")
             if end < 0:
                 if len(carry) > MAX_LINE:
-                    yield Chunk(label, number, notes=((number, f"line longer than {MAX_LINE // 2**20} MiB: not judged"),))
+                    yield Chunk(label, number, notes=((number, f"line longer than {MAX_LINE:,} bytes: not judged"),))
                     carry, skipping = b"", True
                 continue
             whole, carry = carry[:end], carry[end + 1 :]

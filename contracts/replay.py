@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TextIO
 
 from . import exits
 from .captures import MAX_BODY, Chunk, Recorded, chunks, recorded
@@ -189,8 +190,9 @@ def _environment_secrets() -> tuple[str, ...]:
     return tuple(credentials.secret_values()) if credentials else ()
 
 
-def replay(paths: list[Path], *, options: Options, jobs: int, out=sys.stdout, err=sys.stderr) -> Verdicts:
+def replay(paths: list[Path], *, options: Options, jobs: int, out: TextIO | None = None, err: TextIO | None = None) -> Verdicts:
     """Judge every capture, printing each violating exchange as soon as its chunk is judged."""
+    out, err = out or sys.stdout, err or sys.stderr
     total = Verdicts()
     redact = Redactor(options.environment_secrets)
     known = 0
