@@ -66,7 +66,7 @@ class Chunk:
     notes: tuple[tuple[int, str], ...] = ()  # entries the reader itself could not take (too long), by number
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built once per recorded line, where frozen's __setattr__ detour shows
 class Recorded:
     """One entry of a capture: an exchange (secrets masked) or why it cannot be judged (`unreadable`)."""
 
@@ -164,6 +164,8 @@ def _headers(value: object, where: str) -> dict[str, str]:
     if value is None:
         return {}
     pairs: list[tuple[object, object]]
+    if isinstance(value, dict) and all(type(v) is str for v in value.values()) and not any(k.startswith(":") for k in value):
+        return value  # the common form, already as wanted (names are strings: it came from JSON)
     if isinstance(value, dict):
         pairs = [(name, v) for name, values in value.items() for v in (values if isinstance(values, list) else [values])]
     elif isinstance(value, list):

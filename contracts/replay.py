@@ -120,6 +120,7 @@ def _shown(entry: Recorded, violations: list[Violation], redact: Redactor) -> Sh
 def judge(entries: Iterable[Recorded], options: Options) -> Verdicts:
     """Judge each recorded exchange of this operation by its own status with the gate's checks."""
     found = Verdicts()
+    expectations: dict[int, Expectation] = {}
     for entry in entries:
         if entry.unreadable:
             found.unreadable_count += 1
@@ -131,7 +132,9 @@ def judge(entries: Iterable[Recorded], options: Options) -> Verdicts:
         if not entry.operation or exchange.status == 0:  # another operation, or no answer recorded (status 0)
             found.ignored += 1
             continue
-        expect = Expectation(exchange.status, options.strict_fields)
+        expect = expectations.get(exchange.status) or expectations.setdefault(
+            exchange.status, Expectation(exchange.status, options.strict_fields)
+        )
         if len(exchange.body) > MAX_BODY:
             violations = [Violation("body", f"at most {MAX_BODY // 2**20} MiB", "a larger body")]
             undocumented: list[str] = []

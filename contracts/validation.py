@@ -153,10 +153,10 @@ def undocumented_fields(kind: str, instance: object) -> list[str]:
         if listed is None or not isinstance(value, dict):
             return
         for name, member in value.items():
-            if name in listed:
-                walk((*keys, name), child_path(path, name), member)  # as deep as the schema, no deeper
-            else:
+            if name not in listed:
                 found.append(child_path(path, name))
+            elif isinstance(member, dict):
+                walk((*keys, name), child_path(path, name), member)  # as deep as the schema, no deeper
 
     walk((), "$", instance)
     return found
