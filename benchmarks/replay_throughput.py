@@ -132,7 +132,7 @@ def main() -> int:
         write_capture(capture, args.lines)
         size = capture.stat().st_size
         naive_lines = min(args.naive_lines, args.lines)
-        rows = {"one": [], "all": [], "naive": []}
+        rows: dict[str, list[float]] = {"one": [], "all": [], "naive": []}
         for _ in range(args.runs):  # interleaved, so a noisy neighbour hits every row alike
             rows["one"].append(args.lines / replay_seconds(capture, 1))
             rows["all"].append(args.lines / replay_seconds(capture, cores))

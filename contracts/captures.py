@@ -12,10 +12,11 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import ijson
@@ -323,22 +324,20 @@ def recorded(chunk: Chunk) -> Iterator[Recorded]:
     """Each entry of a chunk, in order; an entry that cannot be read says why, and the rest still are."""
     for number, note in chunk.notes:
         yield Recorded(f"{chunk.file}#{number}", unreadable=note)
-    if chunk.entries:
-        items = enumerate(chunk.entries, start=chunk.first)
-        build, kind = _from_har_entry, "HAR entry"
-    else:
-        items = enumerate(chunk.lines.split(b"\n"), start=chunk.first)
-        build, kind = _from_json_line, "JSON line"
-    for number, item in items:
-        if kind == "JSON line":
-            item = item.removesuffix(b"\r")
-            if not item.strip():
-                continue  # a blank line holds no exchange
-        label = f"{chunk.file}#{number}"
-        try:
-            yield build(label, item)
-        except _Malformed as exc:
-            yield Recorded(label, unreadable=f"malformed {kind}: {exc}")
+    for number, entry in enumerate(chunk.entries, start=chunk.first):
+        yield _guarded(f"{chunk.file}#{number}", "HAR entry", _from_har_entry, entry)
+    if chunk.lines:
+        for number, line in enumerate(chunk.lines.split(b"\n"), start=chunk.first):
+            line = line.removesuffix(b"\r")
+            if line.strip():  # a blank line holds no exchange
+                yield _guarded(f"{chunk.file}#{number}", "JSON line", _from_json_line, line)
+
+
+def _guarded(label: str, kind: str, build: Callable[[str, Any], Recorded], item: object) -> Recorded:
+    try:
+        return build(label, item)
+    except _Malformed as exc:
+        return Recorded(label, unreadable=f"malformed {kind}: {exc}")
 
 
 # -- reading files in chunks --------------------------------------------------------------------
