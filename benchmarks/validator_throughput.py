@@ -1,4 +1,5 @@
-"""Validator throughput: payloads/s through `contracts.validation`, valid and invalid separately.
+"""Validator throughput: payloads/s through `contracts.validation`, valid and invalid separately,
+on the strict path alone (jsonschema) and with the fast path in front of it (orjson + jsonschema-rs).
 
 The validators are built once (as the gate and the client use them) and reused for every payload;
 the payloads are generated from the schema files beforehand, so generation is not timed. Each row
@@ -21,6 +22,7 @@ from functools import partial
 
 from hypothesis import HealthCheck, Phase, given, settings
 
+from contracts import fast_validation
 from contracts.generate import corruptions, valid_payloads
 from contracts.validation import NotJSON, check_document, parse_json, validate
 
@@ -84,8 +86,10 @@ def main() -> int:
     print(
         f"# Python {platform.python_version()}, {os.cpu_count()} cores ({pinned}), {args.count} payloads per set, median of {args.runs} runs"
     )
-    print("| body | payloads | validate (payloads/s) | parse + validate (payloads/s) |")
-    print("|---|---|---|---|")
+    print(
+        "| body | payloads | strict validate | strict parse + validate | fast path validate | fast path parse + validate | × on validate |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|")
     for kind in ("organization", "error"):
         sets = {"valid": generated(valid_payloads(kind), args.count), "invalid": invalid_documents(kind, args.count)}
         for label, documents in sets.items():
@@ -93,10 +97,16 @@ def main() -> int:
                 assert all(not validate(kind, d) for d in documents), "a generated valid payload did not validate"
             else:
                 assert all(validate(kind, d) for d in documents), "a generated corruption validated"
-            texts = [json.dumps(d) for d in documents]
-            validated = rate(partial(validate, kind), documents, args.runs)
-            parsed = rate(partial(check_document, kind), texts, args.runs)
-            print(f"| {kind} | {label} | {validated:,.0f} | {parsed:,.0f} |", flush=True)
+            texts = [json.dumps(d).encode() for d in documents]
+            with fast_validation.switched_off():
+                validated = rate(partial(validate, kind), documents, args.runs)
+                parsed = rate(partial(check_document, kind), texts, args.runs)
+            fast_validated = rate(partial(validate, kind), documents, args.runs)
+            fast_parsed = rate(partial(check_document, kind), texts, args.runs)
+            print(
+                f"| {kind} | {label} | {validated:,.0f} | {parsed:,.0f} | {fast_validated:,.0f} | {fast_parsed:,.0f} | {fast_validated / validated:.1f} |",
+                flush=True,
+            )
     return 0
 
 

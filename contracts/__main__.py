@@ -1,4 +1,4 @@
-"""`python -m contracts serve` runs the reference server; `python -m contracts validate` checks payloads."""
+"""`python -m contracts serve` runs the reference server; `validate` checks payloads; `replay` judges recorded traffic."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .config import ConfigError, Credentials, check_secret, credentials_from_env
+from .replay import add_command as add_replay_command
 from .validate_cli import add_command as add_validate_command
 
 
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve_cmd.set_defaults(run=serve)
     add_validate_command(commands)
+    add_replay_command(commands)
     return parser
 
 

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from jsonschema.exceptions import ValidationError
 
+from . import fast_validation
 from .schemas import documented_members, validator
 from .violations import Violation, child_path, describe
 
@@ -234,7 +235,11 @@ def parse_json(raw: bytes | str) -> object:
 
 
 def check_document(kind: str, raw: bytes | str) -> tuple[object, list[Violation]]:
-    """Parse strictly, then validate: the document (None when it is not JSON) and every violation."""
+    """Parse strictly, then validate: the document (None when it is not JSON) and every violation.
+    A body the fast path confirms valid skips both; anything else is judged here in full."""
+    document = fast_validation.confirmed(kind, raw)
+    if document is not fast_validation.UNCONFIRMED:
+        return document, []
     try:
         document = parse_json(raw)
     except NotJSON as exc:
@@ -264,6 +269,8 @@ def _violations_of(error: ValidationError) -> list[Violation]:
 
 def validate(kind: str, instance: object) -> list[Violation]:
     """Every violation of the schema for `kind`, each once, in document order."""
+    if fast_validation.confirms_valid(kind, instance):
+        return []
     seen: dict[Violation, None] = {}
     errors = validator(kind).iter_errors(instance)
     # A wrong type makes every other rule at that path moot (null is not in the enum either): say it once.
@@ -288,10 +295,10 @@ def undocumented_fields(kind: str, instance: object) -> list[str]:
         if listed is None or not isinstance(value, dict):
             return
         for name, member in value.items():
-            if name in listed:
-                walk((*keys, name), child_path(path, name), member)  # as deep as the schema, no deeper
-            else:
+            if name not in listed:
                 found.append(child_path(path, name))
+            elif isinstance(member, dict):
+                walk((*keys, name), child_path(path, name), member)  # as deep as the schema, no deeper
 
     walk((), "$", instance)
     return found

@@ -1,0 +1,410 @@
+"""Recorded traffic read from captures: HAR 1.2 (browsers, Playwright, mitmproxy) and JSON Lines (gateways).
+
+Captures are read in chunks, so a file of any size is judged in bounded memory: `chunks(path)` yields
+raw blocks of whole JSON lines, or batches of HAR entries streamed with ijson; `recorded(chunk)` turns
+one chunk into `Recorded` exchanges (or the reason an entry cannot be read), each with its secrets
+already masked: credentials in headers and URLs are replaced, and their values kept for a `Redactor`
+so an echo of them in a body is masked too. The capture itself is only ever read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+import ijson
+import orjson
+
+from .http import REDACTED_HEADER, Exchange
+from .redaction import MASK
+
+OPERATION_PATH = "/account/organization"
+MAX_BODY = 10 * 1024 * 1024  # the gate's cap on a decoded body
+MAX_LINE = 64 * 1024 * 1024  # a JSON line can hold a capped body base64'd or escaped: beyond this it is not a capture line
+_BLOCK = 4 * 1024 * 1024  # JSON Lines read per chunk
+_HAR_BATCH = 2000  # HAR entries per chunk
+_MIN_SECRET = 8  # shorter values are masked where they stand, but not searched for in bodies (every "1" would go)
+
+# Header names whose values are credentials. Cookies included: a session cookie is a bearer token by another name.
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "apikey"})
+_SECRET_NAME_PARTS = (
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "api-key",
+    "api_key",
+    "apikey",
+    "session",
+    "signature",
+    "credential",
+    "x-auth",
+)
+# Query (and fragment) parameters that carry credentials: OAuth tokens, API keys, signed-URL signatures.
+_SECRET_PARAMETERS = frozenset({"key", "sig", "auth", "code", "jwt", "access_token", "api_key", "apikey", "client_secret"})
+_SECRET_PARAMETER_PARTS = ("token", "secret", "password", "signature", "credential", "session", "apikey", "api_key")
+
+
+class UnreadableCapture(ValueError):
+    """A capture that cannot be read at all (not HAR, not JSON Lines, cut off mid-document)."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Part of one capture: `lines` (raw JSON lines, the first numbered `first`) or `entries` (HAR entries from `first`)."""
+
+    file: str
+    first: int
+    lines: bytes = b""
+    entries: list = field(default_factory=list)
+    notes: tuple[tuple[int, str], ...] = ()  # entries the reader itself could not take (too long), by number
+
+
+@dataclass(slots=True)  # not frozen: built once per recorded line, where frozen's __setattr__ detour shows
+class Recorded:
+    """One entry of a capture: an exchange (secrets masked) or why it cannot be judged (`unreadable`)."""
+
+    label: str  # FILE#N
+    exchange: Exchange | None = None
+    secrets: tuple[str, ...] = ()  # credential values found in its headers and URL
+    body_recorded: bool = True
+    operation: bool = True  # GET …/account/organization
+    unreadable: str = ""
+
+
+# -- secrets ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1024)
+def secret_header(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _SECRET_HEADERS or any(part in lowered for part in _SECRET_NAME_PARTS)
+
+
+def _secret_parameter(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _SECRET_PARAMETERS or any(part in lowered for part in _SECRET_PARAMETER_PARTS)
+
+
+def header_secrets(name: str, value: str) -> list[str]:
+    """The credential values inside a secret header: the whole value, a token after its scheme, a Basic
+    pair and its secret, each cookie's value."""
+    found = [value]
+    lowered = name.lower()
+    if lowered in ("cookie", "set-cookie"):
+        pairs = value.split(";") if lowered == "cookie" else value.split(";", 1)[:1]
+        found += [pair.split("=", 1)[1].strip() for pair in pairs if "=" in pair]
+    elif " " in value.strip():
+        scheme, credential = value.strip().split(" ", 1)
+        found.append(credential.strip())
+        if scheme.lower() == "basic":
+            try:
+                pair = base64.b64decode(credential.strip(), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                pair = ""
+            found += [pair, pair.split(":", 1)[-1]] if ":" in pair else []
+    return [secret for secret in found if len(secret) >= _MIN_SECRET]
+
+
+def _masked_parameters(text: str, secrets: list[str]) -> str:
+    if "=" not in text:
+        return text
+    parts = []
+    for name, value in parse_qsl(text, keep_blank_values=True):
+        if _secret_parameter(name) and value:
+            secrets.extend(v for v in (value,) if len(v) >= _MIN_SECRET)
+            value = MASK
+        parts.append(f"{name}={value}")
+    return "&".join(parts)
+
+
+def masked_url(url: str, secrets: list[str]) -> str:
+    """The URL with credential-like query and fragment parameters and any userinfo password masked; their values go to `secrets`."""
+    if "?" not in url and "#" not in url and "@" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return MASK  # not a URL we can take apart: show none of it
+    netloc = parts.netloc
+    if parts.password:
+        secrets.extend(v for v in (parts.password,) if len(v) >= _MIN_SECRET)
+        netloc = netloc.replace(f":{parts.password}@", f":{MASK}@", 1)
+    query, fragment = _masked_parameters(parts.query, secrets), _masked_parameters(parts.fragment, secrets)
+    if (netloc, query, fragment) == (parts.netloc, parts.query, parts.fragment):
+        return url
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
+
+
+def masked_headers(headers: dict[str, str], secrets: list[str]) -> dict[str, str]:
+    masked = {}
+    for name, value in headers.items():
+        if secret_header(name):
+            secrets.extend(header_secrets(name, value))
+            value = REDACTED_HEADER
+        masked[name] = value
+    return masked
+
+
+# -- one exchange -------------------------------------------------------------------------------
+
+
+class _Malformed(ValueError):
+    """An entry missing a field the judgement needs, or holding one of the wrong type."""
+
+
+def _headers(value: object, where: str) -> dict[str, str]:
+    """An object of name: value (or list of values), a list of [name, value] pairs, or HAR's list of {name, value}."""
+    if value is None:
+        return {}
+    pairs: list[tuple[object, object]]
+    if isinstance(value, dict) and all(type(v) is str for v in value.values()) and not any(k.startswith(":") for k in value):
+        return value  # the common form, already as wanted (names are strings: it came from JSON)
+    if isinstance(value, dict):
+        pairs = [(name, v) for name, values in value.items() for v in (values if isinstance(values, list) else [values])]
+    elif isinstance(value, list):
+        pairs = []
+        for item in value:
+            if isinstance(item, dict) and "name" in item and "value" in item:
+                pairs.append((item["name"], item["value"]))
+            elif isinstance(item, list) and len(item) == 2:
+                pairs.append((item[0], item[1]))
+            else:
+                raise _Malformed(f"{where}: expected [name, value] pairs or {{name, value}} objects")
+    else:
+        raise _Malformed(f"{where}: expected an object or a list of pairs")
+    headers: dict[str, str] = {}
+    for name, v in pairs:
+        if not isinstance(name, str) or not isinstance(v, str | int | float) or isinstance(v, bool):
+            raise _Malformed(f"{where}: header names and values must be strings")
+        if name.startswith(":"):
+            continue  # HTTP/2 pseudo-headers (:status, :path) as some tools record them
+        headers[name] = f"{headers[name]}, {v}" if name in headers else str(v)
+    return headers
+
+
+def _decoded(body: bytes, headers: dict[str, str]) -> bytes:
+    """A body the capture kept still compressed (base64 of gzip bytes under Content-Encoding: gzip) decoded,
+    at most MAX_BODY bytes; a body already decoded (what HAR prescribes) is left as it is."""
+    encoding = next((v for k, v in headers.items() if k.lower() == "content-encoding"), "").strip().lower()
+    if encoding not in ("gzip", "x-gzip", "deflate") or not body:
+        return body
+    if encoding != "deflate" and not body.startswith(b"\x1f\x8b"):
+        return body
+    decompressor = zlib.decompressobj(wbits=47 if encoding != "deflate" else 15)
+    try:
+        return decompressor.decompress(body, MAX_BODY + 1)
+    except zlib.error:
+        return body  # not compressed after all: judge what was recorded
+
+
+def _body(text: object, encoded: object, where: str) -> bytes | None:
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise _Malformed(f"{where}: expected text")
+    if encoded:
+        try:
+            return base64.b64decode("".join(text.split()), validate=True)  # MIME-style line breaks allowed
+        except (binascii.Error, ValueError):
+            raise _Malformed(f"{where}: not valid base64") from None
+    return text.encode("utf-8", "surrogatepass")  # a lone surrogate stays visible to the strict parser as undecodable bytes
+
+
+def _status(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value) or not 0 <= value <= 999:
+        raise _Malformed(f"{where}: expected an HTTP status code")
+    return int(value)
+
+
+def is_operation(method: str, url: str) -> bool:
+    path = url.split("#", 1)[0].split("?", 1)[0]
+    return method.upper() == "GET" and path.rstrip("/").endswith(OPERATION_PATH)
+
+
+def exchange(
+    label: str,
+    *,
+    method: str,
+    url: str,
+    request_headers: dict[str, str],
+    status: int,
+    reason: str,
+    response_headers: dict[str, str],
+    body: bytes | None,
+    elapsed: float,
+) -> Recorded:
+    """A recorded exchange with its credentials masked (their values kept for redaction by value)."""
+    secrets: list[str] = []
+    shown_url = masked_url(url, secrets)
+    sent = masked_headers(request_headers, secrets)
+    received = masked_headers(response_headers, secrets)
+    decoded = b"" if body is None else _decoded(body, response_headers)
+    recorded = Exchange(
+        method=method,
+        url=shown_url,
+        request_headers=sent,
+        status=status,
+        reason=reason,
+        response_headers=received,
+        body=decoded,
+        elapsed=elapsed,
+    )
+    return Recorded(label, recorded, tuple(secrets), body_recorded=body is not None, operation=is_operation(method, url))
+
+
+def _from_json_line(label: str, line: bytes) -> Recorded:
+    try:
+        entry = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        try:  # orjson refuses what the standard library takes (a lone surrogate in a logged body)
+            import json
+
+            entry = json.loads(line)
+        except ValueError as exc:
+            raise _Malformed(f"not a JSON object ({exc.__class__.__name__}: {str(exc).split(':')[0]})") from None
+    if not isinstance(entry, dict):
+        raise _Malformed("not a JSON object")
+    method, url = entry.get("method", "GET"), entry.get("url", OPERATION_PATH)
+    if not isinstance(method, str) or not isinstance(url, str):
+        raise _Malformed("method and url must be strings")
+    if "body" in entry and "body_base64" in entry:
+        raise _Malformed("both body and body_base64: keep one")
+    body = _body(entry["body_base64"], True, "body_base64") if "body_base64" in entry else _body(entry.get("body"), False, "body")
+    reason = entry.get("reason", "")
+    return exchange(
+        label,
+        method=method,
+        url=url,
+        request_headers=_headers(entry.get("request_headers"), "request_headers"),
+        status=_status(entry.get("status"), "status"),
+        reason=reason if isinstance(reason, str) else "",
+        response_headers=_headers(entry.get("headers"), "headers"),
+        body=body,
+        elapsed=0.0,
+    )
+
+
+def _from_har_entry(label: str, entry: object) -> Recorded:
+    if not isinstance(entry, dict) or not isinstance(entry.get("request"), dict) or not isinstance(entry.get("response"), dict):
+        raise _Malformed("expected an entry with request and response objects")
+    request, response = entry["request"], entry["response"]
+    method, url = request.get("method"), request.get("url")
+    if not isinstance(method, str) or not isinstance(url, str):
+        raise _Malformed("request.method and request.url must be strings")
+    content = response.get("content") or {}
+    if not isinstance(content, dict):
+        raise _Malformed("response.content must be an object")
+    body = _body(content.get("text"), content.get("encoding") == "base64", "response.content.text")
+    if body is None and not content.get("size"):
+        body = b""  # nothing to record: an empty body, not a missing one
+    reason = response.get("statusText", "")
+    elapsed = entry.get("time", 0)
+    return exchange(
+        label,
+        method=method,
+        url=url,
+        request_headers=_headers(request.get("headers"), "request.headers"),
+        status=_status(response.get("status"), "response.status"),
+        reason=reason if isinstance(reason, str) else "",
+        response_headers=_headers(response.get("headers"), "response.headers"),
+        body=body,
+        elapsed=elapsed / 1000 if isinstance(elapsed, int | float) and elapsed > 0 else 0.0,
+    )
+
+
+def recorded(chunk: Chunk) -> Iterator[Recorded]:
+    """Each entry of a chunk, in order; an entry that cannot be read says why, and the rest still are."""
+    for number, note in chunk.notes:
+        yield Recorded(f"{chunk.file}#{number}", unreadable=note)
+    for number, entry in enumerate(chunk.entries, start=chunk.first):
+        yield _guarded(f"{chunk.file}#{number}", "HAR entry", _from_har_entry, entry)
+    if chunk.lines:
+        for number, line in enumerate(chunk.lines.split(b"\n"), start=chunk.first):
+            line = line.removesuffix(b"\r")
+            if line.strip():  # a blank line holds no exchange
+                yield _guarded(f"{chunk.file}#{number}", "JSON line", _from_json_line, line)
+
+
+def _guarded(label: str, kind: str, build: Callable[[str, Any], Recorded], item: object) -> Recorded:
+    try:
+        return build(label, item)
+    except _Malformed as exc:
+        return Recorded(label, unreadable=f"malformed {kind}: {exc}")
+
+
+# -- reading files in chunks --------------------------------------------------------------------
+
+
+def _is_har(path: Path) -> bool:
+    """A `.har` file, or a JSON document whose first line is not one whole JSON Lines entry."""
+    if path.suffix.lower() == ".har":
+        return True
+    with path.open("rb") as handle:
+        first = handle.readline(1024 * 1024)
+    try:
+        entry = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return first.lstrip().startswith(b"{")  # a pretty-printed document: HAR; else lines, each judged
+    return isinstance(entry, dict) and "log" in entry and "status" not in entry
+
+
+def chunks(path: Path, label: str) -> Iterator[Chunk]:
+    return _har_chunks(path, label) if _is_har(path) else _line_chunks(path, label)
+
+
+def _line_chunks(path: Path, label: str) -> Iterator[Chunk]:
+    """Blocks of whole lines, numbered; a line longer than MAX_LINE is skipped with a note."""
+    number = 1  # the number of the first line in `carry`
+    carry = b""
+    skipping = False
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            if skipping:
+                end = block.find(b"\n")
+                if end < 0:
+                    continue
+                block, skipping = block[end + 1 :], False
+                number += 1
+            carry += block
+            end = carry.rfind(b"\n")
+            if end < 0:
+                if len(carry) > MAX_LINE:
+                    yield Chunk(label, number, notes=((number, f"line longer than {MAX_LINE:,} bytes: not judged"),))
+                    carry, skipping = b"", True
+                continue
+            whole, carry = carry[:end], carry[end + 1 :]
+            yield Chunk(label, number, lines=whole)
+            number += whole.count(b"\n") + 1
+    if carry and not skipping:
+        yield Chunk(label, number, lines=carry)
+
+
+def _har_chunks(path: Path, label: str) -> Iterator[Chunk]:
+    batch: list = []
+    first = 1
+    with path.open("rb") as handle:
+        try:
+            for number, entry in enumerate(ijson.items(handle, "log.entries.item", use_float=True), start=1):
+                batch.append(entry)
+                if len(batch) == _HAR_BATCH:
+                    yield Chunk(label, first, entries=batch)
+                    batch, first = [], number + 1
+        except ijson.JSONError as exc:
+            if batch:
+                yield Chunk(label, first, entries=batch)
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            position = first + len(batch)
+            yield Chunk(
+                label, position, notes=((position, f"the HAR document is not valid JSON from here on ({reason}): the rest is not judged"),)
+            )
+            return
+    if batch:
+        yield Chunk(label, first, entries=batch)

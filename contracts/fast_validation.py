@@ -1,0 +1,144 @@
+"""A fast path that can only confirm validity: orjson + jsonschema-rs in front of the strict path.
+
+`confirmed(kind, raw)` returns the document when the fast engines show the body is valid, else
+`UNCONFIRMED`; `confirms_valid(kind, document)` does the same for a parsed document. Neither ever
+writes a violation: whatever they do not confirm goes through `validation.parse_json` and
+`validation.validate`, which alone decide what is wrong. So every guard below only has to send a
+body the fast engines might judge differently back to the strict path, never to decide it.
+
+Where the engines differ from the strict path (measured, and kept honest by
+tests/test_fast_validation.py): jsonschema-rs accepts year 0000 in `date` and `date-time`;
+orjson keeps the last of duplicate member names, turns integers beyond 64 bits into floats, and
+has its own nesting limit (1024, where the strict path has one of its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Final
+
+import jsonschema_rs
+import orjson
+
+from .schemas import KINDS, documented_fields, resolved
+
+UNCONFIRMED: Final = object()  # the fast path could not confirm: ask the strict path
+_switched_off = False
+
+# Keywords whose meaning jsonschema-rs and jsonschema share exactly, and the formats whose rules the
+# differential test proves identical (year 0000 aside). A schema using anything else gets no fast path:
+# `pattern`, for one, is ECMA 262 there and Python's `re` here.
+_AGREED_KEYWORDS = frozenset({"type", "enum", "format", "properties", "required", "$schema", "$id", "$defs"})
+_AGREED_FORMATS = frozenset({"date", "date-time"})
+
+# At most this many objects and arrays (counted as `{` and `[` anywhere, strings included) in a body
+# the fast path parses: far below any nesting or size limit of the strict parser, so it never has to know them.
+_MAX_CONTAINERS = 64
+
+# An integer literal of 19 digits or more may be beyond 64 bits, which orjson turns into a float
+# (the strict parser keeps an int): seen as a run of 19 zeros once every digit is made a zero.
+# Digits inside strings count too; that only costs a fallback.
+_DIGITS_AS_ZEROS = bytes.maketrans(b"0123456789", b"0" * 10)
+_LONG_DIGIT_RUN = b"0" * 19
+
+
+def _agreed(node: object) -> bool:
+    """Whether every keyword of this schema tree is one both engines read the same way."""
+    if not isinstance(node, dict):
+        return False  # a boolean schema: rare enough to leave to the strict path
+    if not set(node) <= _AGREED_KEYWORDS:
+        return False
+    if "format" in node and node["format"] not in _AGREED_FORMATS:
+        return False
+    subschemas = [*node.get("properties", {}).values(), *node.get("$defs", {}).values()]
+    return all(_agreed(member) for member in subschemas)
+
+
+@contextmanager
+def switched_off() -> Iterator[None]:
+    """Within this block every body takes the strict path alone (what the differential test compares against)."""
+    global _switched_off
+    before, _switched_off = _switched_off, True
+    try:
+        yield
+    finally:
+        _switched_off = before
+
+
+@cache
+def _engine(kind: str) -> tuple[Callable[[object], bool], tuple[tuple[str, ...], ...]] | None:
+    """jsonschema-rs' `is_valid` for `kind` and the member paths holding a date or date-time, or None
+    when the schema uses something the engines may read differently."""
+    if kind not in KINDS:
+        return None
+    tree = resolved(kind)
+    if not _agreed(tree):
+        return None
+    try:
+        compiled = jsonschema_rs.Draft202012Validator(tree, validate_formats=True, ignore_unknown_formats=False)
+    except Exception:  # any refusal of the fast engine leaves the strict path in charge
+        return None
+    dated = tuple(field.keys for field in documented_fields(kind) if field.node.get("format") in _AGREED_FORMATS)
+    return compiled.is_valid, dated
+
+
+def _year_zero(document: object, dated: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether a date or date-time member starts with year 0000, which jsonschema-rs accepts and Python refuses."""
+    for keys in dated:
+        node = document
+        for key in keys:
+            if not isinstance(node, dict) or key not in node:
+                break
+            node = node[key]
+        else:
+            if isinstance(node, str) and node.startswith("0000"):
+                return True
+    return False
+
+
+def confirms_valid(kind: str, document: object) -> bool:
+    """True only when jsonschema-rs accepts the document and the project's extra rules hold; any doubt is False."""
+    engine = None if _switched_off else _engine(kind)
+    if engine is None:
+        return False
+    is_valid, dated = engine
+    try:
+        return is_valid(document) and not _year_zero(document, dated)
+    except Exception:  # e.g. a lone surrogate jsonschema-rs cannot encode, a Python type it does not know
+        return False
+
+
+def _parsed(raw: bytes | str) -> object:
+    """The document the strict parser would return, parsed by orjson, or UNCONFIRMED when orjson's
+    reading might differ from it (duplicates, long integers, deep or many containers) or fails."""
+    if isinstance(raw, str):
+        try:
+            raw = raw.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate in the text itself
+            return UNCONFIRMED
+    if raw.count(b"{") + raw.count(b"[") > _MAX_CONTAINERS or _LONG_DIGIT_RUN in raw.translate(_DIGITS_AS_ZEROS):
+        return UNCONFIRMED
+    if b"\\u003" in raw and (b"\\u003a" in raw or b"\\u003A" in raw):
+        return UNCONFIRMED  # `:` escaped inside a string would upset the member count below
+    try:
+        document = orjson.loads(raw)
+        # Duplicate names: outside strings a `:` only ever ends a member name, so the text has one per
+        # member plus those inside strings. orjson writes one per member it kept plus the same ones inside
+        # strings (no escaped colons, checked above), so any member dropped as a duplicate shows as a shortfall.
+        if orjson.dumps(document).count(b":") != raw.count(b":"):
+            return UNCONFIRMED
+    except Exception:  # not JSON to orjson (NaN, 1e400, lone surrogates, ...): the strict path says why
+        return UNCONFIRMED
+    return document
+
+
+def confirmed(kind: str, raw: bytes | str) -> object:
+    """The parsed document when the fast path confirms it is a valid `kind` body, else UNCONFIRMED."""
+    if _switched_off or _engine(kind) is None:
+        return UNCONFIRMED
+    document = _parsed(raw)
+    if document is UNCONFIRMED or not confirms_valid(kind, document):
+        return UNCONFIRMED
+    return document

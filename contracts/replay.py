@@ -1,0 +1,292 @@
+"""`python -m contracts replay FILE...`: judge recorded traffic (HAR, JSON Lines) against the contract.
+
+Every recorded `GET …/account/organization` is judged by its own status with the gate's checks (the same
+schemas, strictness and drift); an undocumented status is a violation; other exchanges are counted as
+ignored. One line per violating exchange on stdout (`FILE#N: STATUS $.path: expected …, got …`), a
+per-status table on stderr. Exit 0 when every exchange conforms, 1 when any does not, 2 for a usage
+error or an entry that cannot be read, 5 when the captures hold no exchange of this operation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TextIO
+
+from . import exits
+from .captures import MAX_BODY, Chunk, Recorded, chunks, recorded
+from .checks import RECORDED_CHECKS, Expectation, body_matches_schema, drift, only_documented_fields, run_checks
+from .config import CLIENT_SECRET_ENV, TOKEN_ENV, ConfigError, check_strict_fields, credentials_from_env
+from .redaction import Redactor
+from .report import exchange_html
+from .table import CONTRACT
+from .violations import Violation
+
+CONFORM, VIOLATED, UNREADABLE = 0, 1, 2
+SHOWN = 50  # exchanges shown in full in the report; the rest are counted
+_SHOWN_BODY = 64 * 1024  # bytes of a body shown in the report
+_MAX_SECRETS = 1000  # distinct capture secrets also masked across exchanges (each exchange's own are always masked)
+# A body the capture did not keep can only be judged by its status and headers.
+_WITHOUT_BODY = tuple(check for check in RECORDED_CHECKS if check not in (body_matches_schema, only_documented_fields))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An exchange to show in full in the report: its label, status, violations and redacted HTML."""
+
+    label: str
+    status: int
+    violations: tuple[str, ...]
+    html: str
+
+
+@dataclass
+class StatusTally:
+    exchanges: int = 0
+    violating: int = 0
+    drift: int = 0  # exchanges whose body has undocumented fields
+
+    def add(self, other: StatusTally) -> None:
+        self.exchanges += other.exchanges
+        self.violating += other.violating
+        self.drift += other.drift
+
+
+@dataclass
+class Verdicts:
+    """What judging some exchanges found; chunks judged apart are merged in order with `add`."""
+
+    statuses: dict[int, StatusTally] = field(default_factory=dict)
+    drift: Counter = field(default_factory=Counter)  # (status, path) -> exchanges
+    lines: list[str] = field(default_factory=list)  # one per violating exchange, in capture order
+    unreadable: list[str] = field(default_factory=list)  # one per entry that could not be read
+    unreadable_count: int = 0
+    ignored: int = 0
+    unrecorded: int = 0  # exchanges with a documented body the capture did not keep
+    violating: list[Shown] = field(default_factory=list)  # the first SHOWN
+    conforming: list[Shown] = field(default_factory=list)  # the first SHOWN
+    secrets: set[str] = field(default_factory=set)
+
+    @property
+    def exchanges(self) -> int:
+        return sum(tally.exchanges for tally in self.statuses.values())
+
+    @property
+    def violations(self) -> int:
+        return sum(tally.violating for tally in self.statuses.values())
+
+    def add(self, other: Verdicts) -> None:
+        for status, tally in other.statuses.items():
+            self.statuses.setdefault(status, StatusTally()).add(tally)
+        self.drift.update(other.drift)
+        self.unreadable_count += other.unreadable_count
+        self.unreadable.extend(other.unreadable[: max(0, SHOWN - len(self.unreadable))])
+        self.ignored += other.ignored
+        self.unrecorded += other.unrecorded
+        self.violating.extend(other.violating[: max(0, SHOWN - len(self.violating))])
+        self.conforming.extend(other.conforming[: max(0, SHOWN - len(self.conforming))])
+        self.secrets.update(list(other.secrets)[: max(0, _MAX_SECRETS - len(self.secrets))])
+
+    def exit_code(self) -> int:
+        if self.violations:
+            return VIOLATED
+        if self.unreadable_count:
+            return UNREADABLE
+        return exits.NO_CHECK_RAN if not self.exchanges else CONFORM
+
+
+@dataclass(frozen=True)
+class Options:
+    strict_fields: frozenset[str] = frozenset()
+    environment_secrets: tuple[str, ...] = ()
+
+
+def _shown(entry: Recorded, violations: list[Violation], redact: Redactor) -> Shown:
+    exchange = entry.exchange
+    assert exchange is not None
+    if len(exchange.body) > _SHOWN_BODY:
+        exchange = replace(exchange, body=exchange.body[:_SHOWN_BODY] + "\n… (body cut for the report)".encode())
+    html = redact(exchange_html(exchange, violations))
+    return Shown(entry.label, exchange.status, tuple(redact(str(v)) for v in violations), html)
+
+
+def judge(entries: Iterable[Recorded], options: Options) -> Verdicts:
+    """Judge each recorded exchange of this operation by its own status with the gate's checks."""
+    found = Verdicts()
+    expectations: dict[int, Expectation] = {}
+    for entry in entries:
+        if entry.unreadable:
+            found.unreadable_count += 1
+            if len(found.unreadable) < SHOWN:
+                found.unreadable.append(f"{entry.label}: {entry.unreadable}")
+            continue
+        exchange = entry.exchange
+        assert exchange is not None
+        if not entry.operation or exchange.status == 0:  # another operation, or no answer recorded (status 0)
+            found.ignored += 1
+            continue
+        expect = expectations.get(exchange.status) or expectations.setdefault(
+            exchange.status, Expectation(exchange.status, options.strict_fields)
+        )
+        if len(exchange.body) > MAX_BODY:
+            violations = [Violation("body", f"at most {MAX_BODY // 2**20} MiB", "a larger body")]
+            undocumented: list[str] = []
+        elif entry.body_recorded:
+            violations = run_checks(exchange, expect, RECORDED_CHECKS)
+            undocumented = drift(exchange)
+        else:
+            violations = run_checks(exchange, expect, _WITHOUT_BODY)
+            undocumented = []
+            found.unrecorded += exchange.status in CONTRACT and CONTRACT[exchange.status].body is not None
+        tally = found.statuses.setdefault(exchange.status, StatusTally())
+        tally.exchanges += 1
+        tally.violating += bool(violations)
+        tally.drift += bool(undocumented)
+        found.drift.update((exchange.status, path) for path in undocumented)
+        if entry.secrets and len(found.secrets) < _MAX_SECRETS:
+            found.secrets.update(entry.secrets)
+        if violations or len(found.conforming) < SHOWN:
+            redact = Redactor((*entry.secrets, *options.environment_secrets))
+            if violations:
+                found.lines.append(redact(f"{entry.label}: {exchange.status} " + "; ".join(str(v) for v in violations)))
+                if len(found.violating) < SHOWN:
+                    found.violating.append(_shown(entry, violations, redact))
+            else:
+                found.conforming.append(_shown(entry, violations, redact))
+    return found
+
+
+def judge_chunk(chunk: Chunk, options: Options) -> Verdicts:
+    """The unit of work a process is given: read one chunk of a capture and judge it."""
+    return judge(recorded(chunk), options)
+
+
+def _in_order(work: Iterator[Chunk], options: Options, jobs: int) -> Iterator[Verdicts]:
+    """Verdicts chunk by chunk, in capture order; with several jobs at most two chunks per process are in flight."""
+    if jobs == 1:
+        for chunk in work:
+            yield judge_chunk(chunk, options)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending: deque[Future[Verdicts]] = deque()
+        for chunk in work:
+            pending.append(pool.submit(judge_chunk, chunk, options))
+            if len(pending) >= 2 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _environment_secrets() -> tuple[str, ...]:
+    """The gate's own credentials, should a capture contain them."""
+    try:
+        credentials = credentials_from_env()
+    except ConfigError:
+        return tuple(value for value in (os.environ.get(TOKEN_ENV, ""), os.environ.get(CLIENT_SECRET_ENV, "")) if value)
+    return tuple(credentials.secret_values()) if credentials else ()
+
+
+def replay(paths: list[Path], *, options: Options, jobs: int, out: TextIO | None = None, err: TextIO | None = None) -> Verdicts:
+    """Judge every capture, printing each violating exchange as soon as its chunk is judged."""
+    out, err = out or sys.stdout, err or sys.stderr
+    total = Verdicts()
+    redact = Redactor(options.environment_secrets)
+    known = 0
+
+    def work() -> Iterator[Chunk]:
+        for path in paths:
+            yield from chunks(path, str(path))
+
+    for found in _in_order(work(), options, jobs):
+        total.add(found)
+        if len(total.secrets) != known:  # an echo of one exchange's secret in another's body is masked too
+            known = len(total.secrets)
+            redact = Redactor((*total.secrets, *options.environment_secrets))
+        for line in found.lines:
+            print(redact(line), file=out)
+        for line in found.unreadable:
+            print(line, file=err)
+    return total
+
+
+def table(verdicts: Verdicts) -> list[str]:
+    """The per-status table: exchanges, violating, with drift; documented statuses first."""
+    rows = ["status  exchanges  violating  drift  meaning"]
+    for status in sorted(set(CONTRACT) | set(verdicts.statuses)):
+        tally = verdicts.statuses.get(status, StatusTally())
+        meaning = CONTRACT[status].meaning if status in CONTRACT else "undocumented status"
+        rows.append(f"{status:>6}  {tally.exchanges:>9,}  {tally.violating:>9,}  {tally.drift:>5,}  {meaning}")
+    rows.append(
+        f"{verdicts.exchanges:,} exchanges judged, {verdicts.violations:,} violating; "
+        f"{verdicts.ignored:,} of other operations ignored; {verdicts.unreadable_count:,} unreadable"
+    )
+    if verdicts.unrecorded:
+        rows.append(f"{verdicts.unrecorded:,} exchanges had no recorded body: judged by status and headers only")
+    return rows
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"--jobs {value!r}: expected a whole number of processes, at least 1")
+    return jobs
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run(args: argparse.Namespace) -> int:
+    from .replay_report import write_reports
+
+    started = time.time()
+    options = Options(check_strict_fields(args.strict_fields), _environment_secrets())
+    paths = [Path(name) for name in args.files]
+    for path in paths:  # every capture readable before any verdict
+        if not path.is_file():
+            raise ConfigError(f"cannot read {path}: {'no such file' if not path.exists() else 'not a file'}")
+        try:
+            path.open("rb").close()
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    verdicts = replay(paths, options=options, jobs=args.jobs)
+    for row in table(verdicts):
+        print(row, file=sys.stderr)
+    code = verdicts.exit_code()
+    if args.report:
+        written = write_reports(Path(args.report), verdicts, [str(p) for p in paths], started=started, exit_status=code, options=options)
+        print(f"reports: {', '.join(str(p) for p in written)}", file=sys.stderr)
+    return code
+
+
+def add_command(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "replay",
+        help="judge recorded traffic (HAR, JSON Lines) against the contract",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.add_argument("files", nargs="+", metavar="FILE", help="HAR 1.2 files (.har) or JSON Lines captures, one exchange per line")
+    command.add_argument("--report", metavar="DIR", help="write report.html, junit.xml and summary.json there")
+    command.add_argument(
+        "--jobs", type=_jobs, default=default_jobs(), metavar="N", help="processes judging in parallel (default: the CPU count)"
+    )
+    command.add_argument(
+        "--strict-fields",
+        nargs="?",
+        const="all",
+        default=None,
+        metavar="KINDS",
+        help="fail on undocumented fields instead of counting them as drift; alone for every body, or organization,error",
+    )
+    command.set_defaults(run=run)

@@ -1,0 +1,110 @@
+"""The replay's run outputs in the gate's formats: report.html, junit.xml and summary.json."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+from .coverage import TestResult
+from .redaction import Redactor
+from .replay import SHOWN, Options, StatusTally, Verdicts, table
+from .report import RunRecord, summary_html, write_summary
+from .table import CONTRACT
+
+
+@dataclass
+class ReplayRecord(RunRecord):
+    """The gate's run record, with what only a replay has: the captures and the per-status exchange counts."""
+
+    replay: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "replay": self.replay}
+
+
+def _result(tally: StatusTally, violating: list[str]) -> TestResult:
+    """The recorded exchanges of one status, judged as one test of it."""
+    outcome = "failed" if tally.violating else "passed"
+    reasons = [f"{tally.violating:,} of {tally.exchanges:,} exchanges violate", *violating] if tally.violating else []
+    return TestResult(f"{tally.exchanges:,} recorded exchanges", outcome, verified=True, reason="; ".join(reasons))
+
+
+def record_of(verdicts: Verdicts, files: list[str], *, started: float, exit_status: int, options: Options) -> ReplayRecord:
+    record = ReplayRecord(started=started, target="captures: " + ", ".join(files), exit_status=exit_status)
+    record.counts.update(
+        {"passed": verdicts.exchanges - verdicts.violations, "failed": verdicts.violations, "error": verdicts.unreadable_count}
+    )
+    record.drift.update(verdicts.drift)
+    for status in CONTRACT:
+        tally = verdicts.statuses.get(status)
+        if tally is None or not tally.exchanges:
+            record.not_selected[status] = "no exchange with this status in the captures"
+            continue
+        shown = [f"{s.label}: {'; '.join(s.violations)}" for s in verdicts.violating if s.status == status]
+        record.selected.add(status)
+        record.results[status] = [_result(tally, shown)]  # the counts above are per exchange, not per status
+    record.replay = {
+        "files": files,
+        "strict_fields": sorted(options.strict_fields),
+        "exchanges": verdicts.exchanges,
+        "violating": verdicts.violations,
+        "ignored": verdicts.ignored,
+        "unreadable": verdicts.unreadable_count,
+        "unreadable_entries": verdicts.unreadable,
+        "without_recorded_body": verdicts.unrecorded,
+        "per_status": {str(s): vars(t) for s, t in sorted(verdicts.statuses.items())},
+        "shown_in_full": len(verdicts.violating) + len(verdicts.conforming[: max(0, SHOWN - len(verdicts.violating))]),
+    }
+    return record
+
+
+def _html(record: ReplayRecord, verdicts: Verdicts) -> str:
+    shown = verdicts.violating + verdicts.conforming[: max(0, SHOWN - len(verdicts.violating))]
+    more = verdicts.violations - len(verdicts.violating)
+    exchanges = "".join(f"<h3>{escape(s.label)}: {s.status}</h3>{s.html}" for s in shown)
+    not_shown = f"<p>{more:,} more violating exchanges are counted above but not shown.</p>" if more > 0 else ""
+    unreadable = "".join(f"<li><code>{escape(line)}</code></li>" for line in verdicts.unreadable)
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Contract replay: GET /account/organization</title></head><body>'
+        "<h1>Contract replay: GET /account/organization</h1>"
+        f"<p><b>Verdict: {'violated' if verdicts.violations else 'honoured' if verdicts.exchanges else 'nothing judged'}</b></p>"
+        f"{summary_html(record)}"
+        f"<h3>Exchanges by status</h3><pre>{escape(chr(10).join(table(verdicts)))}</pre>"
+        + (f"<h3>Entries that could not be read ({verdicts.unreadable_count:,})</h3><ul>{unreadable}</ul>" if unreadable else "")
+        + f"<h2>Exchanges (violating first; at most {SHOWN} in full)</h2>{exchanges}{not_shown}</body></html>"
+    )
+
+
+def _junit(verdicts: Verdicts) -> ET.Element:
+    """One test case per recorded status; its failure lists the violating exchanges shown in full."""
+    suite = ET.Element("testsuite", name="contracts.replay", tests=str(len(verdicts.statuses)), errors="0", skipped="0")
+    failures = 0
+    for status, tally in sorted(verdicts.statuses.items()):
+        case = ET.SubElement(suite, "testcase", classname="contracts.replay", name=f"status {status}: {tally.exchanges} exchanges")
+        if tally.violating:
+            failures += 1
+            lines = [f"{s.label}: {'; '.join(s.violations)}" for s in verdicts.violating if s.status == status]
+            hidden = tally.violating - len(lines)
+            text = "\n".join(lines + ([f"… and {hidden:,} more violating exchanges"] if hidden else []))
+            ET.SubElement(case, "failure", message=f"{tally.violating:,} of {tally.exchanges:,} exchanges violate the contract").text = text
+    suite.set("failures", str(failures))
+    return suite
+
+
+def write_reports(
+    directory: Path, verdicts: Verdicts, files: list[str], *, started: float, exit_status: int, options: Options
+) -> list[Path]:
+    """Write the three outputs, every one redacted with every secret the captures and the environment hold."""
+    redact = Redactor((*verdicts.secrets, *options.environment_secrets))
+    directory.mkdir(parents=True, exist_ok=True)
+    record = record_of(verdicts, files, started=started, exit_status=exit_status, options=options)
+    html, junit, summary = directory / "report.html", directory / "junit.xml", directory / "summary.json"
+    html.write_text(redact(_html(record, verdicts)), encoding="utf-8")
+    xml = ET.tostring(_junit(verdicts), encoding="unicode", xml_declaration=True)
+    junit.write_text(redact(xml), encoding="utf-8")
+    write_summary(summary, record, redact)
+    json.loads(summary.read_text(encoding="utf-8"))  # fail here, not in CI's reader, should it ever not be JSON
+    return [html, junit, summary]
