@@ -242,7 +242,12 @@ class ContractUser(FastHttpUser):
         super().__init__(environment)
         # Every status is an answer to judge; Locust would otherwise discard the body of a 4xx/5xx as an error.
         self.client.client.valid_response_codes = EVERY_STATUS  # type: ignore[misc]  # per-user agent, by design
+        # No cookie jar: a cookie the target sets must not authenticate the next request in place of the credentials.
+        self.client.client.cookiejar = None
 
+    # Extension point, scenarios: when `contracts.scenarios` (`--scenarios FILE`, `[status.NNN]` with headers, query
+    # and credentials) is available, each scenario becomes one more weighted task here, sending its own request
+    # through `_exchange`; every answer is still judged for the status it came with.
     @task
     def get_organization(self) -> None:
         run = current_run()

@@ -166,8 +166,10 @@ class RotatingApp:
 
     def __init__(self, answers: list[Answer]):
         self._answers = itertools.cycle(answers)
+        self.cookies_sent = 0
 
     def __call__(self, environ, start_response):
+        self.cookies_sent += "HTTP_COOKIE" in environ
         status, body, content_type, headers = next(self._answers)
         body = body.replace(b"{auth}", Request(environ).headers.get("Authorization", "").encode())
         response = Response(body, status=status, headers=headers)
@@ -183,7 +185,12 @@ def _json(document: object) -> bytes:
 
 CONFORMING: list[Answer] = [
     (200, _json({**SAMPLE_ORGANIZATION, "plan": {"tier": "pro"}, "region": "eu"}), "application/json", {}),  # undocumented fields
-    (200, _json({k: v for k, v in SAMPLE_ORGANIZATION.items() if k not in ("smsCap", "callCap")}), "application/json", {}),
+    (
+        200,
+        _json({k: v for k, v in SAMPLE_ORGANIZATION.items() if k not in ("smsCap", "callCap")}),
+        "application/json",
+        {"Set-Cookie": "s=1"},
+    ),
     (200, gzip.compress(_json(SAMPLE_ORGANIZATION)), "application/json; charset=utf-8", {"Content-Encoding": "gzip"}),
     (401, GATEWAY_PAGE.encode(), "text/html", {}),  # no body documented: any body
     (500, b"{not json", "application/json", {}),
@@ -192,9 +199,11 @@ CONFORMING: list[Answer] = [
 
 
 def test_answers_that_honour_the_reference_are_not_violations(serve, tmp_path):
-    run = run_locust(serve(RotatingApp(CONFORMING)), folder=tmp_path)
+    app = RotatingApp(CONFORMING)
+    run = run_locust(serve(app), folder=tmp_path)
     summary = run.summary
     assert run.returncode == 0, run.output
+    assert app.cookies_sent == 0  # a cookie the target sets never rides along with the credentials
     assert summary["violating"] == 0 and set(summary["statuses"]) == {"200", "401", "402", "500"}
     assert all(entry["responses"] > 0 and entry["documented"] for entry in summary["statuses"].values())
 
