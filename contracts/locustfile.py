@@ -1,0 +1,310 @@
+"""Contract verdicts from a Locust run: every response judged by the gate's checks for its own status.
+
+    pip install -e '.[load]'
+    CONTRACT_API_TOKEN=... locust -f contracts/locustfile.py --headless -u 50 -r 10 -t 60s --host https://staging.example.com
+
+A violating response is a Locust failure named by status and JSON path (`200 $.messagesCap`), so Locust's UI, CSV
+and exit code show it. Each worker counts per status and ships its counts to the master in Locust's own reports;
+the master (or a standalone run) writes `reports/load-summary.json` and `reports/load-report.html` when the run ends.
+Credentials come from the environment only, as for the gate. The gate never imports this module (it brings gevent's
+monkey-patching with Locust); judging and counting live in `contracts.load_tally`, which does not import Locust.
+
+Loaded by path, so imports are absolute (`contracts.…`): the package must be installed (`pip install -e '.[load]'`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+import gevent
+from locust import FastHttpUser, events, task
+from locust.env import Environment
+from locust.runners import STATE_STOPPED, MasterRunner, WorkerRunner
+
+from contracts import __version__, exits
+from contracts.config import (
+    DEFAULT_TIMEOUT,
+    ConfigError,
+    Credentials,
+    check_base_url,
+    check_strict_fields,
+    check_timeout,
+    credentials_from_env,
+)
+from contracts.load_report import load_summary, write_load_reports
+from contracts.load_tally import LoadTally, failure_name, judge
+from contracts.redaction import Redactor
+from contracts.server import OPERATION_PATH
+
+REQUEST_NAME = OPERATION_PATH  # one row in Locust's statistics, whatever the host's path prefix
+BODY_CAP = 1024 * 1024  # bytes of (decoded) body read from one response; memory per user stays bounded
+REPORT_KEY = "contract"  # the key of our counts in Locust's worker-to-master report
+REPORTS_DIR = Path("reports")
+# Set to 0 to send the same requests without judging them (the benchmark's baseline); never for a real run.
+JUDGE_SWITCH = "CONTRACT_LOAD_JUDGE"
+EVERY_STATUS = frozenset(range(100, 1000))
+
+
+class ContractFailure(Exception):
+    """A response that breaks the reference; its text is what Locust lists as the failure."""
+
+    def __repr__(self) -> str:  # Locust lists a failure by its repr: `GET /account/organization: 200 $.messagesCap`
+        return str(self)
+
+
+class NoAnswer(ContractFailure):
+    """No complete HTTP answer (timeout, cut off, too long): nothing to judge."""
+
+
+class LoadRun:
+    """What one Locust process needs to judge and count: settings, redactor, tally; on the master, the workers' counts."""
+
+    def __init__(self, environment: Environment, credentials: Credentials | None):
+        self.environment = environment
+        self.credentials = credentials
+        self.redact = Redactor(credentials.secret_values() if credentials else ())
+        self.judging = os.environ.get(JUDGE_SWITCH, "1") != "0"
+        self.timeout = DEFAULT_TIMEOUT
+        self.strict_fields: frozenset[str] = frozenset()
+        self.started = time.time()
+        self.tally = LoadTally()
+        self.worker_snapshots: dict[str, dict] = {}  # master: the latest cumulative counts of each worker
+        self.final_reports: set[str] = set()  # master: workers whose last report was sent after they stopped
+
+    def configure(self, options: Any) -> None:
+        """Read when a test starts: a worker gets the master's options only then."""
+        self.timeout = check_timeout(options.request_timeout)
+        self.strict_fields = check_strict_fields(options.strict_fields)
+
+    def headers(self) -> dict[str, str]:
+        assert self.credentials is not None
+        return {
+            "Authorization": self.credentials.authorization(),
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+            "User-Agent": f"organization-contracts/{__version__} (locust)",
+        }
+
+    def verdict(self, status: int, content_type: str, body: bytes) -> ContractFailure | None:
+        if not self.judging:
+            return None
+        violations = judge(status, content_type, body, self.strict_fields)
+        self.tally.observe(status, violations, content_type, body, self.redact)
+        return ContractFailure(failure_name(status, violations, self.redact)) if violations else None
+
+    def unanswered(self, reason: str) -> NoAnswer:
+        self.tally.unanswered(reason, self.redact)
+        return NoAnswer(self.redact(reason))
+
+    def merged(self) -> LoadTally:
+        """This node's counts plus every worker's latest."""
+        total = LoadTally()
+        total.merge(self.tally.snapshot())
+        for snapshot in self.worker_snapshots.values():
+            total.merge(snapshot)
+        return total
+
+
+_run: LoadRun | None = None
+
+
+def current_run() -> LoadRun:
+    assert _run is not None, "the init event has not run"
+    return _run
+
+
+# -- options and start-up ---------------------------------------------------------------------------
+
+
+@events.init_command_line_parser.add_listener
+def add_options(parser: Any) -> None:
+    group = parser.add_argument_group("contract", "contract verdicts (organization-contracts); credentials only from the environment")
+    group.add_argument(
+        "--request-timeout",
+        default=DEFAULT_TIMEOUT,
+        env_var="LOCUST_REQUEST_TIMEOUT",
+        metavar="SECONDS",
+        help=f"wall-clock bound of one request and its body (default {DEFAULT_TIMEOUT:g})",
+    )
+    group.add_argument(
+        "--strict-fields",
+        nargs="?",
+        const="all",
+        default=None,
+        env_var="LOCUST_STRICT_FIELDS",
+        metavar="KINDS",
+        help="undocumented fields are violations: alone for every body, or organization,error",
+    )
+
+
+@events.init.add_listener
+def start(environment: Environment, **_: Any) -> None:
+    global _run
+    runner = environment.runner
+    try:
+        credentials = credentials_from_env()
+        if credentials is None and not isinstance(runner, MasterRunner):  # the master sends no request
+            raise ConfigError(
+                "no credentials: set CONTRACT_API_TOKEN (bearer) or CONTRACT_CLIENT_ID + CONTRACT_CLIENT_SECRET (HTTP Basic) in the environment"
+            )
+        if environment.host:
+            check_base_url(environment.host)
+        _run = LoadRun(environment, credentials)
+        _run.configure(environment.parsed_options)
+    except ConfigError as exc:
+        # One line and the gate's exit code, before any user starts; not a traceback.
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(exits.BAD_CONFIGURATION) from None
+
+
+@events.test_start.add_listener
+def test_started(environment: Environment, **_: Any) -> None:
+    run = current_run()
+    run.configure(environment.parsed_options)
+    run.started = time.time()
+    run.tally = LoadTally()
+    run.worker_snapshots.clear()
+    run.final_reports.clear()
+
+
+# -- master and workers -------------------------------------------------------------------------------
+
+
+@events.report_to_master.add_listener
+def report_counts(client_id: str, data: dict, **_: Any) -> None:
+    """Worker: the cumulative counts ride along with every stats report (and with the last one, sent after stopping)."""
+    run = current_run()
+    runner = run.environment.runner
+    data[REPORT_KEY] = {"tally": run.tally.snapshot(), "stopped": runner is not None and runner.state == STATE_STOPPED}
+
+
+@events.worker_report.add_listener
+def receive_counts(client_id: str, data: dict, **_: Any) -> None:
+    """Master: keep each worker's latest cumulative counts (a lost or repeated report cannot double-count)."""
+    counts = data.get(REPORT_KEY)
+    if not isinstance(counts, dict):
+        return
+    run = current_run()
+    run.worker_snapshots[client_id] = counts["tally"]
+    if counts.get("stopped"):
+        run.final_reports.add(client_id)
+
+
+@events.test_stop.add_listener
+def test_stopped(environment: Environment, **_: Any) -> None:
+    write_reports(environment)
+
+
+@events.quitting.add_listener
+def quitting(environment: Environment, **_: Any) -> None:
+    """After the workers' last reports: the final summary, and the exit code (else Locust's own: 1 on any failure)."""
+    summary = write_reports(environment)
+    if summary is not None and summary["verdict"] == "nothing judged":
+        environment.process_exit_code = exits.NO_CHECK_RAN  # never a pass
+    elif (summary["violating"] if summary is not None else current_run().tally.violating) > 0:
+        environment.process_exit_code = exits.VIOLATED
+
+
+def write_reports(environment: Environment) -> dict | None:
+    """The master or a standalone run writes; a worker's counts travel to its master instead."""
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner) or _run is None or not _run.judging:
+        return None
+    run = current_run()
+    workers = sorted(run.worker_snapshots)
+    summary = load_summary(
+        run.merged(),
+        target=environment.host or "",
+        started=run.started,
+        workers=len(workers),
+        missing_reports=[w for w in workers if w not in run.final_reports] if isinstance(runner, MasterRunner) else [],
+    )
+    write_load_reports(REPORTS_DIR, summary, run.redact)
+    return summary
+
+
+# -- the user ---------------------------------------------------------------------------------------------
+
+
+class ContractUser(FastHttpUser):
+    """Sends `GET /account/organization` with the configured credentials and judges every answer."""
+
+    max_redirects = 0  # a redirect is an answer to judge, as in the gate, not one to follow
+    insecure = False  # TLS verified, as in the gate
+
+    def __init__(self, environment: Environment):
+        self.network_timeout = self.connection_timeout = current_run().timeout  # read by FastHttpUser's constructor
+        super().__init__(environment)
+        # Every status is an answer to judge; Locust would otherwise discard the body of a 4xx/5xx as an error.
+        self.client.client.valid_response_codes = EVERY_STATUS  # type: ignore[misc]  # per-user agent, by design
+        # No cookie jar: a cookie the target sets must not authenticate the next request in place of the credentials.
+        self.client.client.cookiejar = None
+
+    # Extension point, scenarios: when `contracts.scenarios` (`--scenarios FILE`, `[status.NNN]` with headers, query
+    # and credentials) is available, each scenario becomes one more weighted task here, sending its own request
+    # through `_exchange`; every answer is still judged for the status it came with.
+    @task
+    def get_organization(self) -> None:
+        run = current_run()
+        started = time.perf_counter()
+        try:
+            # requests' and geventhttpclient's timeouts bound each socket operation; this bounds the whole exchange.
+            with gevent.Timeout(run.timeout, NoAnswer(f"no complete answer within {run.timeout:g}s")):
+                self._exchange(run, started)
+        except NoAnswer as exc:
+            self.environment.events.request.fire(
+                request_type="GET",
+                name=REQUEST_NAME,
+                response_time=(time.perf_counter() - started) * 1000,
+                response_length=0,
+                response=None,
+                context={},
+                exception=run.unanswered(str(exc)),
+            )
+
+    def _exchange(self, run: LoadRun, started: float) -> None:
+        with self.client.get(OPERATION_PATH, name=REQUEST_NAME, headers=run.headers(), stream=True, catch_response=True) as response:
+            if not response.status_code:  # no HTTP answer at all: Locust reports its own error
+                run.tally.unanswered(type(response.error).__name__ if response.error else "no answer", run.redact)
+                return
+            try:
+                body = read_body(response, BODY_CAP)
+            except NoAnswer as exc:
+                response.failure(run.unanswered(str(exc)))
+                return
+            response.request_meta["response_time"] = (time.perf_counter() - started) * 1000
+            response.request_meta["response_length"] = len(body)
+            failure = run.verdict(response.status_code, response.headers.get("Content-Type", "") or "", body)
+            if failure is None:
+                response.success()
+            else:
+                response.failure(failure)
+
+
+_DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS, "": 0, "identity": 0}  # zlib window bits, 0: as sent
+
+
+def read_body(response: Any, cap: int) -> bytes:
+    """The body, decoded (gzip, deflate), in chunks, never more than `cap` bytes of it."""
+    encoding = (response.headers.get("Content-Encoding", "") or "").strip().lower()
+    if encoding not in _DECODERS:
+        raise NoAnswer(f"a body in content coding {encoding[:40]!r}, which the client did not accept")
+    decoder = zlib.decompressobj(_DECODERS[encoding]) if _DECODERS[encoding] else None
+    parts: list[bytes] = []
+    size = 0
+    try:
+        while chunk := response.read(64 * 1024):
+            if decoder is not None:
+                chunk = decoder.decompress(chunk, cap + 1 - size)
+            parts.append(chunk)
+            size += len(chunk)
+            if size > cap:
+                raise NoAnswer(f"a body longer than {cap} bytes: not read further, not judged")
+    except (OSError, ValueError, zlib.error) as exc:
+        raise NoAnswer(f"the body was cut off or could not be decoded ({type(exc).__name__})") from None
+    return b"".join(parts)
