@@ -241,7 +241,7 @@ def test_answers_that_break_the_reference_are_counted_by_status_and_path_with_no
     failures = run.locust_failures()
     assert {"503 HTTP status", "402 $.trackingId"} <= set(failures)
     assert TOKEN not in run.everything_written() and TOKEN[:12] not in run.everything_written()
-    assert "<html>Service" not in run.report and "&lt;html&gt;Service Unavailable for ***REDACTED***" in run.report
+    assert "<html>Service" not in run.report and "&lt;html&gt;Service Unavailable for Bearer ***REDACTED***" in run.report
 
 
 def _gzip_bomb(environ, start_response):
