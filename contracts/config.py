@@ -137,7 +137,7 @@ def check_base_url(url: str) -> str:
     return text.rstrip("/")
 
 
-def check_timeout(value: object) -> float:
+def check_timeout(value: str | float) -> float:
     try:
         seconds = float(value)
     except (TypeError, ValueError):

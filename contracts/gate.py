@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 import pytest
 
@@ -36,7 +37,7 @@ from .redaction import Redactor, cookie_values
 from .report import RunRecord, exchange_html, not_verified_line, write_summary
 from .scenarios import load_scenarios
 from .schemas import SchemaSetupError, assert_formats_live
-from .server import start_reference_server
+from .server import RunningServer, start_reference_server
 from .table import CONTRACT
 from .violations import ContractViolation, Violation, shorten
 
@@ -64,7 +65,8 @@ class Provocation:
 
 EXCHANGES = pytest.StashKey[list[Judged]]()
 PROVOKED = pytest.StashKey[Provocation]()
-AUTH_CHOICES = ("configured", "wrong", "none")
+Auth = Literal["configured", "wrong", "none"]  # which credentials a request carries
+AUTH_CHOICES: tuple[Auth, ...] = get_args(Auth)
 GATE_SWITCH = "contract_gate"
 DRIFT_PATH_LIMIT = 160
 
@@ -172,7 +174,7 @@ class Gate:
         self.config = config
         self.summary_path = summary_path
         self.record = RunRecord(started=time.time())
-        self.server = None
+        self.server: RunningServer | None = None
         self.client: TargetClient | None = None
         self.error: ConfigError | None = None
         self.deselected: set[int] = set()  # statuses of tests that -m/-k (or another plugin) deselected
@@ -365,6 +367,7 @@ class Target:
 
     @property
     def settings(self) -> Settings:
+        assert self._gate.settings is not None  # a run with bad settings stops before any test
         return self._gate.settings
 
     def provoke(self, status: int) -> Exchange:
@@ -385,13 +388,14 @@ class Target:
             pytest.skip(provocation.reason())
         return exchange
 
-    def get(self, *, auth: str = "configured", prefer_status: int | None = None) -> Exchange:
+    def get(self, *, auth: Auth = "configured", prefer_status: int | None = None) -> Exchange:
         if auth not in AUTH_CHOICES:
             raise ValueError(f"auth must be one of {AUTH_CHOICES}, not {auth!r}")
         credentials = {"configured": self.settings.credentials, "wrong": self.settings.credentials.wrong(), "none": None}[auth]
         return self._send(credentials, prefer_status=prefer_status)
 
     def _send(self, credentials: Credentials | None, **extras) -> Exchange:
+        assert self._gate.client is not None  # made before the first test, once the target answered
         try:
             exchange = self._gate.client.get_organization(credentials=credentials, **extras)
         except TargetUnreachable as exc:
