@@ -548,7 +548,10 @@ class FaultApp:
     """WSGI app: `/fault/<name>/account/organization` answers like the reference, broken by fault <name>."""
 
     def __init__(self, credentials: Credentials, catalogue: dict[str, Fault] = CATALOGUE):
-        self.deployments: dict[str, ReferenceApp | StagingApp] = {"reference": ReferenceApp(credentials), "staging": StagingApp(credentials)}
+        self.deployments: dict[str, ReferenceApp | StagingApp] = {
+            "reference": ReferenceApp(credentials),
+            "staging": StagingApp(credentials),
+        }
         self.catalogue = catalogue
 
     def respond(self, request: Request) -> Response:
