@@ -86,3 +86,16 @@ def test_serve_and_the_typed_client_work_from_another_directory(installed):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_replay_runs_from_another_directory(installed):
+    python, elsewhere = installed
+    good = {"status": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(SAMPLE_ORGANIZATION)}
+    bad = {**good, "body": json.dumps({**SAMPLE_ORGANIZATION, "costCap": "12"})}
+    (elsewhere / "good.jsonl").write_text(json.dumps(good) + "\n", encoding="utf-8")
+    (elsewhere / "bad.jsonl").write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
+    honoured = run([str(python), "-m", "contracts", "replay", "good.jsonl"], cwd=elsewhere)
+    assert honoured.returncode == 0, honoured.stdout + honoured.stderr
+    violated = run([str(python), "-m", "contracts", "replay", "bad.jsonl", "--report", "out"], cwd=elsewhere)
+    assert violated.returncode == 1 and "bad.jsonl#2: 200 $.costCap: expected number" in violated.stdout, violated.stdout + violated.stderr
+    assert {p.name for p in (elsewhere / "out").iterdir()} == {"report.html", "junit.xml", "summary.json"}
