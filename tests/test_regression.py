@@ -228,3 +228,32 @@ def test_baseline_copied_elsewhere_still_compares(runs, tmp_path):
     shutil.copyfile(first.out_dir / "summary.json", saved)
     second = runs(f"--baseline={saved}")
     assert second.summary["since_baseline"]["baseline"]["path"] == str(saved)
+
+
+def test_replay_compares_with_its_last_run_and_accepts_known_violations(tmp_path, capsys):
+    from contracts.__main__ import main
+
+    from .test_replay import BASE, har_entry, organization, write_har
+
+    capture, out, known_file = tmp_path / "gateway.har", tmp_path / "out", tmp_path / "known.json"
+    url = f"{BASE}/account/organization"
+
+    def replay(body: str, *args: str) -> tuple[int, str]:
+        write_har(capture, [har_entry(url, 200, text=body)])
+        code = main(["replay", "--jobs", "1", str(capture), "--report", str(out), *args])
+        return code, capsys.readouterr().err
+
+    assert replay(organization(anniversaryDate="2026/12/01"))[0] == 1
+    code, err = replay(organization(plan="pro"), "--baseline=last", "--fail-on-drift-change")
+    assert code == 1, err  # conforming, but drift appeared
+    since = json.loads((out / "summary.json").read_text(encoding="utf-8"))["since_baseline"]
+    assert since["fixed"] == [KNOWN_DATE] and since["new_failures"] == []
+    assert since["drift_appeared"] == [{"status": 200, "path": "$.plan"}]
+    assert "since the baseline (" in err and "1 fixed (200 schema $.anniversaryDate)" in err
+    assert "Since the baseline" in (out / "report.html").read_text(encoding="utf-8")
+
+    known_file.write_text(json.dumps({"known_violations": [KNOWN_DATE]}), encoding="utf-8")
+    code, err = replay(organization(anniversaryDate="2026/12/01"), f"--known-violations={known_file}")
+    assert code == 0, err
+    assert f"known violations ({known_file}): 1 seen, accepted" in err
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["known_violations"]["seen"] == [KNOWN_DATE]
