@@ -11,7 +11,6 @@ from html import escape
 from pathlib import Path
 
 from .report import SUMMARY_FORMAT
-from .table import CONTRACT
 
 Clean = Callable[[str], str]
 SLOWER_FACTOR, SLOWER_MS = 2.0, 50.0  # "slower" in the digest: at least twice the time, and 50 ms more
@@ -144,46 +143,46 @@ def digest(since: dict) -> list[str]:
     return lines
 
 
-def _list_html(title: str, entries: list[dict], colour: str, clean: Clean) -> str:
-    if not entries:
-        return f"<p><b>{title}:</b> none</p>"
-    items = "".join(
-        f"<li>{e['status']} <code>{escape(clean(e['path']))}</code>" + (f" ({escape(e['check'])})" if e.get("check") else "") + "</li>"
-        for e in entries
-    )
-    return f'<p style="margin-bottom:0"><b style="color:{colour}">{title} ({len(entries)}):</b></p><ul style="margin-top:2px">{items}</ul>'
+def _row(title: str, entries: list[str], colour: str) -> str:
+    """One line of the section: a title with its count, then the entries on one line."""
+    shown = "; ".join(entries) if entries else "none"
+    style = f' style="color:{colour}"' if entries else ""
+    return f'<tr><th align="left"{style}>{title} ({len(entries)})</th><td>{shown}</td></tr>'
+
+
+def _places_html(entries: list[dict], clean: Clean) -> list[str]:
+    return [
+        f"{e['status']} <code>{escape(clean(e['path']))}</code>" + (f" ({escape(e['check'])})" if e.get("check") else "") for e in entries
+    ]
 
 
 def _ms(value: float | None) -> str:
-    return "" if value is None else f"{value:.0f} ms"
+    return "–" if value is None else f"{value:.0f}"
 
 
 def since_baseline_html(since: dict | None, warning: str | None, clean: Clean) -> str:
-    """The report's "Since the baseline" section: changes first, then response time per status then and now."""
+    """The report's "Since the baseline" section, compact enough to sit above the fold: one line per kind of change,
+    then response time per status then and now."""
     if since is None:
         return f'<h2>Since the baseline</h2><p style="color:#a60"><b>No comparison:</b> {escape(clean(warning))}</p>' if warning else ""
     base = since["baseline"]
-    changed = "".join(
-        f"<li>{c['status']}: {escape(str(c['then']))} &rarr; <b>{escape(str(c['now']))}</b></li>" for c in since["statuses_changed"]
-    )
-    times = "".join(
-        f"<tr><td>{s}</td><td>{escape(CONTRACT[int(s)].meaning) if int(s) in CONTRACT else ''}</td>"
-        f'<td align="right">{_ms(t["then"])}</td><td align="right">{_ms(t["now"])}</td></tr>'
-        for s, t in since["response_ms"].items()
+    changed = [f"{c['status']}: {escape(str(c['then']))} &rarr; <b>{escape(str(c['now']))}</b>" for c in since["statuses_changed"]]
+    statuses = list(since["response_ms"])
+    times = (
+        '<table class="response-times" border="1" cellpadding="2" style="border-collapse:collapse;margin-top:4px">'
+        "<tr><th>ms (median)</th>" + "".join(f"<th>{s}</th>" for s in statuses) + "</tr>"
+        "<tr><th>then</th>" + "".join(f'<td align="right">{_ms(since["response_ms"][s]["then"])}</td>' for s in statuses) + "</tr>"
+        "<tr><th>now</th>" + "".join(f'<td align="right">{_ms(since["response_ms"][s]["now"])}</td>' for s in statuses) + "</tr></table>"
     )
     return (
-        '<section class="since-baseline" style="border:2px solid #447;padding:4px 12px;margin:8px 0">'
-        f"<h2>Since the baseline</h2><p>Baseline: run of {escape(str(base['started']))} against "
+        '<div class="since-baseline">'
+        f'<h2 style="margin:0 0 4px">Since the baseline</h2><p style="margin:0 0 4px">Run of {escape(str(base["started"]))} against '
         f"{escape(clean(base['target']))} (<code>{escape(clean(base['path']))}</code>)</p>"
-        + _list_html("New failures", since["new_failures"], "#b00", clean)
-        + _list_html("Fixed", since["fixed"], "#080", clean)
-        + (
-            f"<p style='margin-bottom:0'><b>Statuses changed:</b></p><ul style='margin-top:2px'>{changed}</ul>"
-            if changed
-            else "<p><b>Statuses changed:</b> none</p>"
-        )
-        + _list_html("Drift appeared", since["drift_appeared"], "#a60", clean)
-        + _list_html("Drift vanished", since["drift_vanished"], "#a60", clean)
-        + '<table border="1" cellpadding="3" style="border-collapse:collapse"><tr><th>Status</th><th>Meaning</th>'
-        f"<th>Response time then</th><th>now</th></tr>{times}</table></section>"
+        '<table cellpadding="2">'
+        + _row("New failures", _places_html(since["new_failures"], clean), "#b00")
+        + _row("Fixed", _places_html(since["fixed"], clean), "#080")
+        + _row("Statuses changed", changed, "#b00" if any(c["now"] == "failed" for c in since["statuses_changed"]) else "#080")
+        + _row("Drift appeared", _places_html(since["drift_appeared"], clean), "#a60")
+        + _row("Drift vanished", _places_html(since["drift_vanished"], clean), "#a60")
+        + f"</table>{times}</div>"
     )

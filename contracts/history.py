@@ -86,8 +86,8 @@ def history_strip_html(runs: list[dict]) -> str:
     height = len(CONTRACT) * (size + gap)
     legend = " ".join(f'<span style="color:{colour}">&#9632;</span> {name}' for name, colour in _COLOURS.items())
     return (
-        f'<section class="history-strip"><h3>Last {len(runs)} run{"s" if len(runs) != 1 else ""} against this target '
-        f"(oldest left, this run right)</h3>"
+        f'<div class="history-strip"><h3 style="margin:0 0 4px">Last {len(runs)} run{"s" if len(runs) != 1 else ""} '
+        f'against this target</h3><p style="margin:0 0 4px">oldest left, this run right</p>'
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'aria-label="per-status history of the last runs">{"".join(rows)}</svg><p>{legend}</p></section>'
+        f'aria-label="per-status history of the last runs">{"".join(rows)}</svg><p>{legend}</p></div>'
     )

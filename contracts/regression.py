@@ -142,10 +142,15 @@ class Regression:
 
     def html(self, record: RunRecord, clean: Clean) -> str:
         """The report's part: since the baseline, known violations, the history strip."""
+        changes = since_baseline_html(self.since, record.regression.get("baseline_warning"), clean)
+        strip = history_strip_html(self.runs)
+        known = known_html(record.regression.get("known_violations"), clean)
+        if not (changes or strip):
+            return known
+        # Side by side and framed, so both are above the fold: what changed, and the picture of the last runs.
         return (
-            since_baseline_html(self.since, record.regression.get("baseline_warning"), clean)
-            + known_html(record.regression.get("known_violations"), clean)
-            + history_strip_html(self.runs)
+            '<section class="regression" style="display:flex;flex-wrap:wrap;gap:32px;border:2px solid #447;padding:6px 12px;margin:8px 0">'
+            f"<div>{changes}</div><div>{strip}</div></section>{known}"
         )
 
 
