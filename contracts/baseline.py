@@ -22,7 +22,9 @@ class BaselineUnusable(Exception):
 
 def target_of(summary: dict) -> str:
     """What a run was against: the base URL, or the embedded server whatever port it got."""
-    target = summary.get("target") if isinstance(summary.get("target"), dict) else {}
+    target = summary.get("target")
+    if not isinstance(target, dict):
+        target = {}
     return "embedded reference server" if target.get("embedded") else str(target.get("base_url") or "")
 
 

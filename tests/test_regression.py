@@ -257,3 +257,24 @@ def test_replay_compares_with_its_last_run_and_accepts_known_violations(tmp_path
     assert code == 0, err
     assert f"known violations ({known_file}): 1 seen, accepted" in err
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["known_violations"]["seen"] == [KNOWN_DATE]
+
+
+def test_no_secret_reaches_the_known_file_the_history_or_the_comparison(tmp_path):
+    from contracts.server import RunningServer
+
+    from .faults import CATALOGUE, base_url
+    from .test_secrets import BEARER, ENV, secret_forms, slices
+
+    fault = CATALOGUE["200-credentials-in-undocumented-field-names"]  # the secret as member names: drift, or violations when strict
+    known_file, out = tmp_path / "known.json", tmp_path / "reports"
+    with RunningServer(FaultApp(BEARER)) as server:
+        url = base_url(server.url, fault)
+        first = run_gate_in_process(out, "--strict-fields", f"--record-known={known_file}", base_url=url, env=ENV["bearer"])
+        again = run_gate_in_process(out, "--baseline=last", base_url=url, env=ENV["bearer"])
+    assert first.returncode == 1 and again.returncode == 0
+    assert again.summary["since_baseline"]["fixed"]  # the strict violations, named by masked member names, are gone
+    texts = {"known file": known_file.read_text(encoding="utf-8"), "console": again.output, "report": report_page(again)}
+    texts |= {path.name: path.read_text(encoding="utf-8") for path in (out / "history").iterdir()}
+    forbidden = set(slices(secret_forms(BEARER), BEARER.token))
+    assert sorted({f"{where}: {piece!r}" for where, text in texts.items() for piece in forbidden if piece in text}) == []
+    assert "***REDACTED***" in texts["known file"]
