@@ -365,7 +365,8 @@ class Gate:
         if self.error is None:
             session.exitstatus = self.regression.finish(self.record, int(session.exitstatus), self.show)
         self._write_summary(int(session.exitstatus))
-        complete = self.error is None and not self.record.stopped and not self.signals.received
+        # Only runs that checked the target to the end are kept: others would make a misleading `--baseline last`.
+        complete = self.error is None and not self.record.stopped and not self.signals.received and bool(self.record.selected)
         self.regression.keep(self.summary_path, self.record.started, complete=complete)
 
     def _write_summary(self, exit_status: int) -> None:
