@@ -34,6 +34,7 @@ from .http import Exchange, TargetBrokeProtocol, TargetClient, TargetUnreachable
 from .interruption import InterruptOnSignals, remove_stale_outputs
 from .printable import printable
 from .redaction import Redactor, cookie_values
+from .regression import Regression
 from .report import RunRecord, exchange_html, not_verified_line, write_summary
 from .scenarios import load_scenarios
 from .schemas import SchemaSetupError, assert_formats_live
@@ -49,6 +50,7 @@ class Judged:
     exchange: Exchange
     expected: int | None = None
     violations: list[Violation] | None = None
+    known: list[Violation] = dataclasses.field(default_factory=list)  # accepted by --known-violations
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="STATUSES",
         help=f"documented statuses the run must verify to pass, a comma list (default {DEFAULT_REQUIRED}); else exit {exits.NOT_VERIFIED}",
     )
+    group.addoption(
+        "--baseline",
+        default=None,
+        metavar="PATH|last",
+        help="summary.json of an earlier run to compare with, or 'last' (the latest earlier run against this target in reports/history)",
+    )
+    group.addoption(
+        "--fail-on-drift-change",
+        action="store_true",
+        default=False,
+        help="exit 1 when undocumented fields appeared or vanished since the baseline",
+    )
+    group.addoption(
+        "--known-violations",
+        default=None,
+        metavar="FILE",
+        help="JSON file of violations accepted for now (status, check, path): they do not fail the run; new ones do",
+    )
+    group.addoption(
+        "--record-known",
+        default=None,
+        metavar="FILE",
+        help="write this run's violations to FILE, to be given to --known-violations later",
+    )
     parser.addini("contract_scenarios", "scenarios file, as --scenarios (relative to the ini file)", default="")
+    parser.addini("contract_baseline", "baseline, as --baseline (a path relative to the ini file, or 'last')", default="")
+    parser.addini("contract_known_violations", "known-violations file, as --known-violations (relative to the ini file)", default="")
     parser.addini("contract_require", "required statuses, as --require", default=DEFAULT_REQUIRED)
 
 
@@ -128,8 +156,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "xmlpath", None) is None:
         config.option.xmlpath = str(reports / "junit.xml")
     summary = config.getoption("summary_json") or str(reports / "summary.json")
+    gate = Gate(config, Path(summary))  # reads a baseline first: it may be the summary about to be removed
     remove_stale_outputs(Path(p) for p in (config.option.htmlpath, config.option.xmlpath, summary))
-    config.pluginmanager.register(Gate(config, Path(summary)), "contract-gate")
+    config.pluginmanager.register(gate, "contract-gate")
 
 
 def settings_from(config: pytest.Config) -> Settings:
@@ -158,6 +187,19 @@ def settings_from(config: pytest.Config) -> Settings:
     return dataclasses.replace(settings, required=required, scenarios=load_scenarios(scenarios_file))
 
 
+def regression_from(config: pytest.Config, summary_path: Path) -> Regression:
+    baseline = config.getoption("baseline") or str(config.getini("contract_baseline") or "").strip()
+    if baseline and baseline != "last" and not config.getoption("baseline"):
+        baseline = _ini_path(config, "contract_baseline")
+    return Regression(
+        summary_path,
+        baseline=baseline,
+        known_violations=config.getoption("known_violations") or _ini_path(config, "contract_known_violations"),
+        record_known=config.getoption("record_known") or "",
+        fail_on_drift_change=config.getoption("fail_on_drift_change"),
+    )
+
+
 def _ini_path(config: pytest.Config, name: str) -> str:
     """An ini value that is a path, relative to the ini file's folder."""
     value = str(config.getini(name) or "").strip()
@@ -179,8 +221,10 @@ class Gate:
         self.error: ConfigError | None = None
         self.deselected: set[int] = set()  # statuses of tests that -m/-k (or another plugin) deselected
         self.stopped_exit = exits.UNREACHABLE  # the exit status when the run stops at the probe
+        self.regression = Regression(summary_path, keep_history=False)
         try:
             self.settings: Settings | None = settings_from(config)
+            self.regression = regression_from(config, summary_path)
         except ConfigError as exc:
             self.settings, self.error = None, exc
         self.redact = Redactor.for_credentials(*(self.settings.every_credentials() if self.settings else ()))
@@ -275,7 +319,7 @@ class Gate:
         if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
             extras = getattr(report, "extras", [])
             for entry in judged:
-                extras.append(_html_extra(self.redact(exchange_html(entry.exchange, entry.violations, self.show))))
+                extras.append(_html_extra(self.redact(exchange_html(entry.exchange, entry.violations, self.show, entry.known))))
             report.extras = extras
             marker = item.get_closest_marker("status")
             status = marker.args[0] if marker else None
@@ -298,6 +342,7 @@ class Gate:
             self.redact.add(value)  # a session cookie is a credential too: masked wherever it is echoed
         for path in drift(exchange):
             self.record.drift[(exchange.status, path)] += 1
+        self.record.elapsed.setdefault(exchange.status, []).append(exchange.elapsed)
 
     def pytest_html_report_title(self, report) -> None:
         report.title = "Contract gate: GET /account/organization"
@@ -306,6 +351,7 @@ class Gate:
         from .report import summary_html
 
         prefix.append(self.redact(summary_html(self.record, self.show)))
+        prefix.append(self.redact(self.regression.html(self.record, self.show)))  # since the baseline, known, history
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -318,7 +364,12 @@ class Gate:
             session.exitstatus = exits.NO_CHECK_RAN
         elif exitstatus == 0 and self.record.unverified_required():
             session.exitstatus = exits.NOT_VERIFIED  # a red run stays red: only a run with nothing failed gets here
+        if self.error is None:
+            session.exitstatus = self.regression.finish(self.record, int(session.exitstatus), self.show)
         self._write_summary(int(session.exitstatus))
+        # Only runs that checked the target to the end are kept: others would make a misleading `--baseline last`.
+        complete = self.error is None and not self.record.stopped and not self.signals.received and bool(self.record.selected)
+        self.regression.keep(self.summary_path, self.record.started, complete=complete)
 
     def _write_summary(self, exit_status: int) -> None:
         if self.signals.received:
@@ -344,6 +395,8 @@ class Gate:
             unverified = self.record.unverified_required()
             if unverified:
                 tr.write_line(self.show(f"not a pass: {not_verified_line(unverified)}"), red=True, bold=True)
+        for line, markup in self.regression.console_lines(self.show):
+            tr.write_line(line, **markup)
         tr.write_line(f"reports: {self.config.option.htmlpath}, {self.config.option.xmlpath}, {self.summary_path}")
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
@@ -415,10 +468,12 @@ class Target:
 
     def verify(self, exchange: Exchange, status: int) -> None:
         """Raise one ContractViolation listing everything wrong with this answer."""
-        violations = run_checks(exchange, Expectation(status, self.settings.strict_fields))
+        found = run_checks(exchange, Expectation(status, self.settings.strict_fields))
+        violations, known = self._gate.regression.sort(status, found, self._gate.show)
+        self._gate.record.violations.update((status, v.check, self._gate.show(v.path)) for v in found)
         for entry in self._judged:
             if entry.exchange is exchange:
-                entry.expected, entry.violations = status, violations
+                entry.expected, entry.violations, entry.known = status, violations, known
         if violations:
             raise ContractViolation(f"{exchange.method} {exchange.url} -> {exchange.status}", violations, self._gate.show)
 

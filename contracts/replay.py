@@ -73,6 +73,8 @@ class Verdicts:
     violating: list[Shown] = field(default_factory=list)  # the first SHOWN
     conforming: list[Shown] = field(default_factory=list)  # the first SHOWN
     secrets: set[str] = field(default_factory=set)
+    seen: Counter = field(default_factory=Counter)  # (status, check, path) of every violation, known ones too
+    known: Counter = field(default_factory=Counter)  # those of them the known-violations file accepts
 
     @property
     def exchanges(self) -> int:
@@ -93,6 +95,8 @@ class Verdicts:
         self.violating.extend(other.violating[: max(0, SHOWN - len(self.violating))])
         self.conforming.extend(other.conforming[: max(0, SHOWN - len(self.conforming))])
         self.secrets.update(list(other.secrets)[: max(0, _MAX_SECRETS - len(self.secrets))])
+        self.seen.update(other.seen)
+        self.known.update(other.known)
 
     def exit_code(self) -> int:
         if self.violations:
@@ -106,6 +110,7 @@ class Verdicts:
 class Options:
     strict_fields: frozenset[str] = frozenset()
     environment_secrets: tuple[str, ...] = ()
+    known: frozenset[tuple[int, str, str]] = frozenset()  # (status, check, path) accepted by --known-violations
 
 
 def _shown(entry: Recorded, violations: list[Violation], redact: Redactor) -> Shown:
@@ -145,6 +150,10 @@ def judge(entries: Iterable[Recorded], options: Options) -> Verdicts:
             violations = run_checks(exchange, expect, _WITHOUT_BODY)
             undocumented = []
             found.unrecorded += exchange.status in CONTRACT and CONTRACT[exchange.status].body is not None
+        identities = [(exchange.status, v.check, v.path) for v in violations]
+        found.seen.update(identities)
+        found.known.update(i for i in identities if i in options.known)
+        violations = [v for v, i in zip(violations, identities, strict=True) if i not in options.known]
         tally = found.statuses.setdefault(exchange.status, StatusTally())
         tally.exchanges += 1
         tally.violating += bool(violations)
@@ -247,10 +256,19 @@ def default_jobs() -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .replay_report import write_reports
+    from .regression import Regression
+    from .replay_report import record_of, write_reports
 
     started = time.time()
-    options = Options(check_strict_fields(args.strict_fields), _environment_secrets())
+    regression = Regression(
+        Path(args.report or ".") / "summary.json",
+        baseline=args.baseline or "",
+        known_violations=args.known_violations or "",
+        fail_on_drift_change=args.fail_on_drift_change,
+        keep_history=bool(args.report),
+    )
+    known = regression.known.entries if regression.known else frozenset()
+    options = Options(check_strict_fields(args.strict_fields), _environment_secrets(), known)
     paths = [Path(name) for name in args.files]
     for path in paths:  # every capture readable before any verdict
         if not path.is_file():
@@ -263,8 +281,15 @@ def run(args: argparse.Namespace) -> int:
     for row in table(verdicts):
         print(row, file=sys.stderr)
     code = verdicts.exit_code()
+    record = record_of(verdicts, [str(p) for p in paths], started=started, exit_status=code, options=options)
+    redact = Redactor((*verdicts.secrets, *options.environment_secrets))
+    regression.seen = {identity: f"{identity[0]} {identity[2]} ({identity[1]})" for identity in verdicts.seen}
+    regression.known_seen = set(verdicts.known)
+    code = record.exit_status = regression.finish(record, code, redact)
+    for line, _ in regression.console_lines(redact):
+        print(line, file=sys.stderr)
     if args.report:
-        written = write_reports(Path(args.report), verdicts, [str(p) for p in paths], started=started, exit_status=code, options=options)
+        written = write_reports(Path(args.report), verdicts, record, options=options, regression=regression)
         print(f"reports: {', '.join(str(p) for p in written)}", file=sys.stderr)
     return code
 
@@ -288,5 +313,14 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         default=None,
         metavar="KINDS",
         help="fail on undocumented fields instead of counting them as drift; alone for every body, or organization,error",
+    )
+    command.add_argument(
+        "--baseline", metavar="PATH|last", help="summary.json of an earlier run to compare with, or 'last' (in DIR/history)"
+    )
+    command.add_argument(
+        "--fail-on-drift-change", action="store_true", help="exit 1 when undocumented fields appeared or vanished since the baseline"
+    )
+    command.add_argument(
+        "--known-violations", metavar="FILE", help="JSON file of violations accepted for now (status, check, path): only new ones fail"
     )
     command.set_defaults(run=run)

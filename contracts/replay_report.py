@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .coverage import TestResult
 from .redaction import Redactor
+from .regression import Regression
 from .replay import SHOWN, Options, StatusTally, Verdicts, table
 from .report import RunRecord, summary_html, write_summary
 from .table import CONTRACT
@@ -38,6 +39,7 @@ def record_of(verdicts: Verdicts, files: list[str], *, started: float, exit_stat
         {"passed": verdicts.exchanges - verdicts.violations, "failed": verdicts.violations, "error": verdicts.unreadable_count}
     )
     record.drift.update(verdicts.drift)
+    record.violations.update(verdicts.seen)
     for status in CONTRACT:
         tally = verdicts.statuses.get(status)
         if tally is None or not tally.exchanges:
@@ -61,7 +63,7 @@ def record_of(verdicts: Verdicts, files: list[str], *, started: float, exit_stat
     return record
 
 
-def _html(record: ReplayRecord, verdicts: Verdicts) -> str:
+def _html(record: ReplayRecord, verdicts: Verdicts, regression_html: str = "") -> str:
     shown = verdicts.violating + verdicts.conforming[: max(0, SHOWN - len(verdicts.violating))]
     more = verdicts.violations - len(verdicts.violating)
     exchanges = "".join(f"<h3>{escape(s.label)}: {s.status}</h3>{s.html}" for s in shown)
@@ -71,7 +73,7 @@ def _html(record: ReplayRecord, verdicts: Verdicts) -> str:
         '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Contract replay: GET /account/organization</title></head><body>'
         "<h1>Contract replay: GET /account/organization</h1>"
         f"<p><b>Verdict: {'violated' if verdicts.violations else 'honoured' if verdicts.exchanges else 'nothing judged'}</b></p>"
-        f"{summary_html(record)}"
+        f"{summary_html(record)}{regression_html}"
         f"<h3>Exchanges by status</h3><pre>{escape(chr(10).join(table(verdicts)))}</pre>"
         + (f"<h3>Entries that could not be read ({verdicts.unreadable_count:,})</h3><ul>{unreadable}</ul>" if unreadable else "")
         + f"<h2>Exchanges (violating first; at most {SHOWN} in full)</h2>{exchanges}{not_shown}</body></html>"
@@ -94,17 +96,16 @@ def _junit(verdicts: Verdicts) -> ET.Element:
     return suite
 
 
-def write_reports(
-    directory: Path, verdicts: Verdicts, files: list[str], *, started: float, exit_status: int, options: Options
-) -> list[Path]:
-    """Write the three outputs, every one redacted with every secret the captures and the environment hold."""
+def write_reports(directory: Path, verdicts: Verdicts, record: ReplayRecord, *, options: Options, regression: Regression) -> list[Path]:
+    """Write the three outputs, every one redacted with every secret the captures and the environment hold;
+    the summary joins the history folder beside them, and the report shows the strip drawn from it."""
     redact = Redactor((*verdicts.secrets, *options.environment_secrets))
     directory.mkdir(parents=True, exist_ok=True)
-    record = record_of(verdicts, files, started=started, exit_status=exit_status, options=options)
     html, junit, summary = directory / "report.html", directory / "junit.xml", directory / "summary.json"
-    html.write_text(redact(_html(record, verdicts)), encoding="utf-8")
     xml = ET.tostring(_junit(verdicts), encoding="unicode", xml_declaration=True)
     junit.write_text(redact(xml), encoding="utf-8")
     write_summary(summary, record, redact)
     json.loads(summary.read_text(encoding="utf-8"))  # fail here, not in CI's reader, should it ever not be JSON
+    regression.keep(summary, record.started, complete=True)
+    html.write_text(redact(_html(record, verdicts, regression.html(record, redact))), encoding="utf-8")
     return [html, junit, summary]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -24,6 +25,7 @@ from .violations import Violation, escape_surrogates
 EXCERPT = 16 * 1024  # characters of a body or header block shown per exchange: keeps report.html small whatever the target sends
 _COVERAGE_COLOURS = {"failed": "#b00", "passed": "#080", VERIFIED: "#080"}
 Clean = Callable[[str], str]  # masks secrets (and makes control characters visible) in text from the target
+SUMMARY_FORMAT = 2  # summary.json's layout; a baseline in an older one is not compared with
 
 
 def _as_is(text: str) -> str:
@@ -44,6 +46,9 @@ class RunRecord:
     selected: set[int] = field(default_factory=set)  # statuses some selected test verifies
     not_selected: dict[int, str] = field(default_factory=dict)  # why no selected test asks for a status
     required: frozenset[int] = frozenset()  # statuses this run must verify to pass (none for an offline run)
+    violations: Counter = field(default_factory=Counter)  # (status judged against, check, path) -> times seen
+    elapsed: dict[int, list[float]] = field(default_factory=dict)  # per answered status, seconds per exchange
+    regression: dict = field(default_factory=dict)  # since_baseline, known_violations, baseline_warning: set by the gate
 
     def add(self, result: TestResult, status: int | None) -> None:
         self.counts[result.outcome] += 1
@@ -68,8 +73,14 @@ class RunRecord:
     def unverified_required(self) -> list[StatusCoverage]:
         return [c for c in self.coverage().values() if c.required and not c.verified]
 
+    def response_ms(self, status: int) -> float | None:
+        """The median time of the exchanges answered with `status`, whole request to last byte."""
+        times = self.elapsed.get(status)
+        return round(statistics.median(times) * 1000, 1) if times else None
+
     def as_dict(self) -> dict:
         return {
+            "format": SUMMARY_FORMAT,
             "tool": {"name": "organization-contracts", "version": __version__, "schemas": schema_hashes()},
             "target": {"base_url": self.target, "embedded": self.embedded},
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
@@ -87,10 +98,13 @@ class RunRecord:
                     "required": c.required,
                     "tests": c.tests,
                     "reasons": c.reasons,
+                    "response_ms": self.response_ms(s),
                 }
                 for s, c in self.coverage().items()
             },
             "drift": [{"status": s, "path": p, "count": n} for (s, p), n in sorted(self.drift.items())],
+            "violations": [{"status": s, "check": c, "path": p, "count": n} for (s, c, p), n in sorted(self.violations.items())],
+            **self.regression,
         }
 
 
@@ -102,7 +116,14 @@ def not_verified_line(unverified: list[StatusCoverage]) -> str:
 def write_summary(path: Path, record: RunRecord, clean: Clean) -> None:
     """Every string cleaned before it is written, and the JSON text once more (an escaped form of a secret)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(clean(json.dumps(_cleaned(record.as_dict(), clean), indent=2)) + "\n", encoding="utf-8")
+    path.write_text(clean(json.dumps(cleaned_summary(record, clean), indent=2)) + "\n", encoding="utf-8")
+
+
+def cleaned_summary(record: RunRecord, clean: Clean) -> dict:
+    """summary.json's content with every string cleaned."""
+    cleaned = _cleaned(record.as_dict(), clean)
+    assert isinstance(cleaned, dict)
+    return cleaned
 
 
 def _cleaned(value: object, clean: Clean) -> object:
@@ -142,12 +163,21 @@ def _headers(headers: dict[str, str]) -> str:
     return excerpt("\n".join(f"{k}: {masked_header(k, v)}" for k, v in headers.items()))
 
 
-def _verdict_html(exchange: Exchange, violations: list[Violation] | None, clean: Clean) -> str:
+def _known_html(known: Sequence[Violation], clean: Clean) -> str:
+    if not known:
+        return ""
+    items = "".join(f"<li><code>{escape(v.render(clean))}</code></li>" for v in known)
+    return f'<b style="color:#a60">Known violations ({len(known)}), accepted by the known-violations file</b><ul>{items}</ul>'
+
+
+def _verdict_html(exchange: Exchange, violations: list[Violation] | None, clean: Clean, known: Sequence[Violation]) -> str:
     if violations:
         items = "".join(f"<li><code>{escape(v.render(clean))}</code></li>" for v in violations)
         return f'<b style="color:#b00">Violations ({len(violations)})</b><ul>{items}</ul>'
     if violations is None:
         return "<p><i>Not judged by this test.</i></p>"
+    if known:
+        return "<p>No violation beyond the known ones.</p>"
     if documented_body(exchange) is None and exchange.status in CONTRACT:
         return (
             f"<p>Meets the contract. The reference documents no body for {exchange.status}, so the body "
@@ -170,7 +200,9 @@ def _envelope_note(exchange: Exchange, clean: Clean) -> str:
     return "; it resembles the error envelope but " + "; ".join(v.render(clean) for v in problems)
 
 
-def exchange_html(exchange: Exchange, violations: list[Violation] | None = None, clean: Clean = _as_is) -> str:
+def exchange_html(
+    exchange: Exchange, violations: list[Violation] | None = None, clean: Clean = _as_is, known: Sequence[Violation] = ()
+) -> str:
     """The exchange inline: each text from the target cleaned (redacted) first, then escaped.
     Inline, since a `data:` link would open blank in browsers."""
     pre = '<pre style="white-space:pre-wrap;margin:2px 0 8px">{}</pre>'
@@ -178,7 +210,7 @@ def exchange_html(exchange: Exchange, violations: list[Violation] | None = None,
     response = f"{exchange.status} {exchange.reason}\n{_headers(exchange.response_headers)}"
     return (
         '<div class="exchange">'
-        f"{_verdict_html(exchange, violations, clean)}"
+        f"{_verdict_html(exchange, violations, clean, known)}{_known_html(known, clean)}"
         f"<b>Request</b>{pre.format(escape(clean(request)))}"
         f"<b>Response</b> ({exchange.elapsed * 1000:.0f} ms){pre.format(escape(clean(response)))}"
         f"<b>Body</b>{pre.format(escape(clean(_pretty_body(exchange))))}"
