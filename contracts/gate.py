@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -33,7 +35,8 @@ from .http import Exchange, TargetBrokeProtocol, TargetClient, TargetUnreachable
 from .interruption import InterruptOnSignals, remove_stale_outputs
 from .printable import printable
 from .redaction import Redactor, cookie_values
-from .report import RunRecord, exchange_html, not_verified_line, write_summary
+from .report import RunRecord, exchange_html, not_verified_line, summary_sections, write_summary
+from .report_page import FOLDED_OUTCOMES, OFFLINE_MARKER, SCRIPT, STYLE, FoldedTests
 from .scenarios import load_scenarios
 from .schemas import SchemaSetupError, assert_formats_live
 from .server import start_reference_server
@@ -186,6 +189,8 @@ class Gate:
         self.signals = InterruptOnSignals()  # SIGTERM (a CI timeout) ends the run like Ctrl-C, reports written
         self.signals.install()
         self.summary_written = False
+        self.folded = FoldedTests()  # offline property tests kept out of the report's results table
+        self.offline_in_table: Counter[str] = Counter()  # … and those shown in it (they did not pass)
 
     def show(self, text: str) -> str:
         """Text fit for any output: secrets masked, then control characters made visible (cut and escape after)."""
@@ -212,11 +217,33 @@ class Gate:
         )
         strict = ", ".join(sorted(s.strict_fields)) or "off"
         scenarios = ", ".join(map(str, sorted(s.scenarios))) or "none"
+        offline = ["offline property tests (client_validation): not run against a deployment; -m client_validation runs them"]
         return [
             self.show(f"contract target: {where}"),
+            *(offline if self.offline_tests_left_out() else []),
             f"request timeout: {s.timeout:g}s per exchange, body cap: {format_size(s.max_body)}, strict fields: {strict}",
             f"required statuses: {','.join(map(str, sorted(s.required)))}; scenarios for: {scenarios} (others asked with 'Prefer: code=NNN')",
         ]
+
+    def offline_tests_left_out(self) -> bool:
+        """Gating a deployment (a base URL given) runs the target checks only: the offline property tests cannot change
+        with a deploy. An explicit `-m` decides for itself; with no base URL every test runs."""
+        return self.settings is not None and not self.settings.embedded and not self.config.option.markexpr
+
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+        if not self.offline_tests_left_out():
+            return
+        offline = [item for item in items if item.get_closest_marker(OFFLINE_MARKER)]
+        if offline:
+            items[:] = [item for item in items if not item.get_closest_marker(OFFLINE_MARKER)]
+            config.hook.pytest_deselected(items=offline)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        # Hypothesis' plugin copies each property test's statistics, base64-encoded, into junit.xml's global properties
+        # (280 KB a run); without them it adds nothing. Printed statistics, asked for, keep them.
+        if not self.config.getoption("hypothesis_show_statistics", None):
+            item.__dict__.pop("hypothesis_statistics", None)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.deselected.update(m.args[0] for item in items for m in item.iter_markers("status"))
@@ -272,12 +299,16 @@ class Gate:
         judged = item.stash.get(EXCHANGES, [])
         if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
             extras = getattr(report, "extras", [])
-            for entry in judged:
-                extras.append(_html_extra(self.redact(exchange_html(entry.exchange, entry.violations, self.show))))
-            report.extras = extras
+            if report.skipped:
+                extras.append(_html_extra(f"<p><b>Skipped:</b> {escape(_skip_reason(report))}</p>"))
             marker = item.get_closest_marker("status")
-            status = marker.args[0] if marker else None
-            self.record.add(_test_result(item, report, call, status, self.show), status)
+            asked = marker.args[0] if marker else None
+            for entry in judged:
+                judged_as = entry.expected if entry.expected != asked else None
+                html = exchange_html(entry.exchange, entry.violations, self.show, judged_as=judged_as)
+                extras.append(_html_extra(self.redact(html)))
+            report.extras = extras
+            self.record.add(_test_result(item, report, call, asked, self.show), asked)
         return report
 
     def _redact_report(self, report: pytest.TestReport) -> None:
@@ -301,9 +332,29 @@ class Gate:
         report.title = "Contract gate: GET /account/organization"
 
     def pytest_html_results_summary(self, prefix: list, summary: list, postfix: list, session: pytest.Session) -> None:
-        from .report import summary_html
+        prefix.append(STYLE + self.redact("".join(summary_sections(self.record, self.show))))
+        postfix.append(self.redact(self.folded.html(self.offline_in_table)) + SCRIPT)
 
-        prefix.append(self.redact(summary_html(self.record, self.show)))
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        cells[:] = [cell for cell in cells if "Links" not in cell]  # the gate links nothing: an empty column
+
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        cells[:] = [cell for cell in cells if 'class="col-links"' not in cell]
+        if OFFLINE_MARKER not in report.keywords or not (report.when == "call" or report.outcome != "passed"):
+            return  # pytest-html shows a test's call, or a setup/teardown that did not pass
+        if report.outcome in FOLDED_OUTCOMES:
+            self.folded.add(report.nodeid, report.outcome)
+            cells.clear()  # no row: counted in the folded group instead
+        else:
+            self.offline_in_table[report.outcome] += 1
+
+    def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        """Each failure once: where the extras show the violations and the exchange, pytest's text would repeat them;
+        a skip says why in words rather than pytest's (path, line, message) tuple."""
+        if getattr(report, "extras", None):
+            data.clear()
+        elif report.skipped:
+            data[:] = [escape(f"Skipped: {_skip_reason(report)}")]
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -441,6 +492,12 @@ def _test_result(
         answered=not_provoked.got if not_provoked is not None else None,
         reason=_shorten(clean(": ".join(reasons))) if outcome != "passed" else "",
     )
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    """The message of a skip, without pytest's `Skipped: ` prefix."""
+    message = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr or "")
+    return message.removeprefix("Skipped: ") or "no reason given"
 
 
 def _first_line(exc: BaseException) -> str:
