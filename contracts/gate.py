@@ -113,6 +113,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="STATUSES",
         help=f"documented statuses the run must verify to pass, a comma list (default {DEFAULT_REQUIRED}); else exit {exits.NOT_VERIFIED}",
     )
+    group.addoption(
+        "--status",
+        dest="contract_status",
+        default=None,
+        metavar="STATUSES",
+        help="run only the tests of these documented statuses, a comma list (e.g. --status 402); "
+        "they are then the required ones unless --require says otherwise",
+    )
     parser.addini("contract_scenarios", "scenarios file, as --scenarios (relative to the ini file)", default="")
     parser.addini("contract_require", "required statuses, as --require", default=DEFAULT_REQUIRED)
 
@@ -147,7 +155,13 @@ def settings_from(config: pytest.Config) -> Settings:
         max_body=config.getoption("max_body"),
     )
     require = config.getoption("require")
-    required = check_require(config.getini("contract_require") if require is None else require)
+    only = config.getoption("contract_status")
+    only_statuses = check_require(only, option="--status") if only is not None else frozenset()
+    if require is None and only_statuses:
+        required = only_statuses  # asking for 402 alone means 402 must be verified, not 200 and 401
+    else:
+        required = check_require(config.getini("contract_require") if require is None else require)
+    settings = dataclasses.replace(settings, only_statuses=only_statuses)
     scenarios_file = config.getoption("scenarios") or _ini_path(config, "contract_scenarios")
     if not scenarios_file:
         return dataclasses.replace(settings, required=required)
@@ -231,12 +245,17 @@ class Gate:
         return self.settings is not None and not self.settings.embedded and not self.config.option.markexpr
 
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-        if not self.offline_tests_left_out():
+        only = self.settings.only_statuses if self.settings else frozenset()
+        if only:  # `--status 402`: the tests of 402 alone (`-m` cannot match a marker's argument)
+            left_out = [item for item in items if not {m.args[0] for m in item.iter_markers("status")} & only]
+        elif self.offline_tests_left_out():
+            left_out = [item for item in items if item.get_closest_marker(OFFLINE_MARKER)]
+        else:
             return
-        offline = [item for item in items if item.get_closest_marker(OFFLINE_MARKER)]
-        if offline:
-            items[:] = [item for item in items if not item.get_closest_marker(OFFLINE_MARKER)]
-            config.hook.pytest_deselected(items=offline)
+        if left_out:
+            dropped = set(map(id, left_out))
+            items[:] = [item for item in items if id(item) not in dropped]
+            config.hook.pytest_deselected(items=left_out)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
@@ -340,13 +359,15 @@ class Gate:
 
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
         cells[:] = [cell for cell in cells if 'class="col-links"' not in cell]
-        if OFFLINE_MARKER not in report.keywords or not (report.when == "call" or report.outcome != "passed"):
-            return  # pytest-html shows a test's call, or a setup/teardown that did not pass
-        if report.outcome in FOLDED_OUTCOMES:
+        if OFFLINE_MARKER not in report.keywords:
+            return
+        shown = report.when == "call" or report.outcome != "passed"  # pytest-html shows these reports of a test
+        if report.outcome not in FOLDED_OUTCOMES:
+            self.offline_in_table[report.outcome] += shown
+            return
+        if shown:
             self.folded.add(report.nodeid, report.outcome)
-            cells.clear()  # no row: counted in the folded group instead
-        else:
-            self.offline_in_table[report.outcome] += 1
+        cells.clear()  # no row, not even an empty entry: the folded group counts it
 
     def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
         """Each failure once: where the extras show the violations and the exchange, pytest's text would repeat them;
@@ -513,7 +534,8 @@ def _why_not_selected(config: pytest.Config, deselected: bool) -> str:
     """The filters a status's tests fell to: `-m`, `-k`, or the run's paths."""
     if not deselected:
         return "its tests are not in the run's paths"
-    filters = [f"{flag} {value!r}" for flag, value in (("-m", config.option.markexpr), ("-k", config.option.keyword)) if value]
+    options = (("-m", config.option.markexpr), ("-k", config.option.keyword), ("--status", config.option.contract_status))
+    filters = [f"{flag} {value!r}" for flag, value in options if value]
     return f"its tests were deselected by {' and '.join(filters) or 'a plugin'}"
 
 
