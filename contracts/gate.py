@@ -36,10 +36,10 @@ from .interruption import InterruptOnSignals, remove_stale_outputs
 from .printable import printable
 from .redaction import Redactor, cookie_values
 from .report import RunRecord, exchange_html, not_verified_line, summary_sections, write_summary
-from .report_page import FOLDED_OUTCOMES, OFFLINE_MARKER, SCRIPT, STYLE, FoldedTests
+from .report_page import FOLDED_OUTCOMES, SCRIPT, STYLE, FoldedTests
 from .scenarios import load_scenarios
 from .schemas import SchemaSetupError, assert_formats_live
-from .server import start_reference_server
+from .selection import GATE_SWITCH, OFFLINE_MARKER, OFFLINE_SUITES, checks_target_only
 from .table import CONTRACT
 from .violations import ContractViolation, Violation, shorten
 
@@ -68,7 +68,6 @@ class Provocation:
 EXCHANGES = pytest.StashKey[list[Judged]]()
 PROVOKED = pytest.StashKey[Provocation]()
 AUTH_CHOICES = ("configured", "wrong", "none")
-GATE_SWITCH = "contract_gate"
 DRIFT_PATH_LIMIT = 160
 
 
@@ -139,6 +138,16 @@ def pytest_configure(config: pytest.Config) -> None:
     summary = config.getoption("summary_json") or str(reports / "summary.json")
     remove_stale_outputs(Path(p) for p in (config.option.htmlpath, config.option.xmlpath, summary))
     config.pluginmanager.register(Gate(config, Path(summary)), "contract-gate")
+    if checks_target_only(config):
+        # No property test will be collected; Hypothesis' plugin would still import all of Hypothesis to end the run.
+        config.pluginmanager.unregister(name="hypothesispytest")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The offline suites stay uncollected in a run that checks the target only (see `contracts.selection`)."""
+    if collection_path.name in OFFLINE_SUITES and checks_target_only(config):
+        return True
+    return None
 
 
 def settings_from(config: pytest.Config) -> Settings:
@@ -214,6 +223,8 @@ class Gate:
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if self.settings and self.settings.embedded:
+            from .server import start_reference_server  # werkzeug: only a run without a base URL needs it
+
             self.server = start_reference_server(self.settings.credentials)
             self.settings = dataclasses.replace(self.settings, base_url=self.server.url)
             self.config.option.base_url = self.server.url
@@ -234,21 +245,16 @@ class Gate:
         offline = ["offline property tests (client_validation): not run against a deployment; -m client_validation runs them"]
         return [
             self.show(f"contract target: {where}"),
-            *(offline if self.offline_tests_left_out() else []),
+            *(offline if checks_target_only(config) else []),
             f"request timeout: {s.timeout:g}s per exchange, body cap: {format_size(s.max_body)}, strict fields: {strict}",
             f"required statuses: {','.join(map(str, sorted(s.required)))}; scenarios for: {scenarios} (others asked with 'Prefer: code=NNN')",
         ]
-
-    def offline_tests_left_out(self) -> bool:
-        """Gating a deployment (a base URL given) runs the target checks only: the offline property tests cannot change
-        with a deploy. An explicit `-m` decides for itself; with no base URL every test runs."""
-        return self.settings is not None and not self.settings.embedded and not self.config.option.markexpr
 
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
         only = self.settings.only_statuses if self.settings else frozenset()
         if only:  # `--status 402`: the tests of 402 alone (`-m` cannot match a marker's argument)
             left_out = [item for item in items if not {m.args[0] for m in item.iter_markers("status")} & only]
-        elif self.offline_tests_left_out():
+        elif checks_target_only(config):  # offline tests outside OFFLINE_SUITES, should there be any
             left_out = [item for item in items if item.get_closest_marker(OFFLINE_MARKER)]
         else:
             return

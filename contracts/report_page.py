@@ -9,7 +9,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
 
-OFFLINE_MARKER = "client_validation"
 FOLDED_OUTCOMES = ("passed", "skipped")  # a failed or erroring property test stays in the table, expanded
 OFFLINE_GROUP_ID = "offline-tests"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from contracts import exits
+from contracts.selection import OFFLINE_SUITES
 
-from .support import run_gate
+from .support import TOKEN, run_gate
 
 NO_MARK_FILTER = ("-m", "")  # run_gate deselects the property tests with -m; an empty -m is no -m, as a user types it
 
@@ -18,15 +19,29 @@ def collected(output: str) -> tuple[int, int]:
     return int(found.group(1) or found.group(2)), int(found.group(2))
 
 
-def test_with_a_base_url_only_the_target_checks_run_and_the_property_tests_are_deselected(reference_url, gate, tmp_path):
-    deploy = gate(reference_url, *NO_MARK_FILTER)
-    everything = run_gate(tmp_path / "embedded", *NO_MARK_FILTER, "--collect-only", "-q", env={})
-    selected, total = collected(everything.output)
-    assert selected == total > 300, everything.output  # no base URL: every test
+def test_with_a_base_url_only_the_target_checks_run_and_hypothesis_is_not_even_imported(reference_url, gate, tmp_path):
+    deploy = gate(reference_url, *NO_MARK_FILTER, env={"CONTRACT_API_TOKEN": TOKEN, "PYTHONPROFILEIMPORTTIME": "1"})
     assert deploy.returncode == exits.HONOURED, deploy.output
-    assert f"7 passed, {total - 7} deselected" in deploy.output  # 6 statuses, 2 tests of 401; deselected, not passed
+    assert re.search(r" 7 passed in ", deploy.output)  # 6 statuses, 2 tests of 401; no property test collected, none passed
     assert "offline property tests (client_validation): not run against a deployment; -m client_validation runs them" in deploy.output
     assert deploy.summary["counts"] == {"passed": 7, "failed": 0, "skipped": 0, "error": 0}
+    imported = {line.rsplit("|", 1)[-1].strip() for line in deploy.output.splitlines() if line.startswith("import time:")}
+    assert "jsonschema" in imported and not {name for name in imported if name.startswith("hypothesis")}
+
+
+def test_without_a_base_url_everything_runs(tmp_path):
+    everything = run_gate(tmp_path / "embedded", *NO_MARK_FILTER, "--collect-only", "-q", env={})
+    selected, total = collected(everything.output)
+    assert selected == total > 300, everything.output
+
+
+def test_the_offline_suites_hold_the_offline_tests_and_only_them(tmp_path):
+    offline = run_gate(tmp_path / "offline", "-m", "client_validation", "--collect-only", "-q", env={})
+    target = run_gate(tmp_path / "target", "-m", "not client_validation", "--collect-only", "-q", env={})
+    module = lambda line: line.split("::")[0].rsplit("/", 1)[-1]  # noqa: E731
+    offline_modules = {module(line) for line in offline.output.splitlines() if "::" in line}
+    target_modules = {module(line) for line in target.output.splitlines() if "::" in line}
+    assert offline_modules == OFFLINE_SUITES and not target_modules & OFFLINE_SUITES and len(target_modules) == 3
 
 
 def test_an_explicit_m_runs_the_property_tests_against_a_deployment_too(reference_url, gate):

@@ -106,7 +106,7 @@ def test_the_deploy_command_gates_a_staging_like_deployment(serve, tmp_path):
     )
     assert done.returncode == exits.HONOURED, done.stdout + done.stderr
     assert "402 (required): verified, passed" in done.stdout and "400 (required): verified, passed" in done.stdout
-    assert re.search(r" 5 passed, 2 skipped, \d+ deselected", done.stdout)  # 500 and 502 not provoked; property tests left out
+    assert " 5 passed, 2 skipped in " in done.stdout  # 500 and 502 not provoked; the property tests not collected
 
 
 @pytest.mark.parametrize("path", CI_EXAMPLES)
