@@ -178,3 +178,19 @@ def test_in_a_browser_the_banner_comes_before_any_test_row_and_nothing_logs_an_e
     assert rendered.order.count("results-table-row") == 3
     assert "Report generated on" not in done.stdout  # one timestamp: the banner's, in UTC
     assert "CONSOLE" not in done.stderr, [line for line in done.stderr.splitlines() if "CONSOLE" in line]
+
+
+def test_the_gate_folds_a_passed_property_test_and_keeps_a_failed_one_in_the_table():
+    from types import SimpleNamespace
+
+    from contracts.gate import Gate
+
+    stand_in = SimpleNamespace(folded=FoldedTests(), offline_in_table=Counter())
+    rows = {}
+    for outcome in ("passed", "failed"):
+        report = SimpleNamespace(keywords={"client_validation": 1}, when="call", outcome=outcome, nodeid=f"suites/x.py::test_{outcome}")
+        cells = [f'<td class="col-result">{outcome}</td>', '<td class="col-links"></td>']
+        Gate.pytest_html_results_table_row(stand_in, report, cells)  # type: ignore[arg-type]
+        rows[outcome] = cells
+    assert rows == {"passed": [], "failed": ['<td class="col-result">failed</td>']}  # no Links cell either
+    assert stand_in.folded.names == {"suites/x.py::test_passed": "passed"} and stand_in.offline_in_table == Counter(failed=1)
