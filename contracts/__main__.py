@@ -75,10 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     args, extras = parser.parse_known_args(argv)
     # argparse stops filling `validate KIND [FILE ...]` at an option between KIND and the files
     # (`validate organization --jsonl a.jsonl`); the rest are still files, not unknown arguments.
-    if extras and args.command == "validate" and not any(e.startswith("-") and e != "-" for e in extras):
+    unknown = [e for e in extras if e.startswith("-") and e != "-"]
+    if extras and args.command == "validate" and not unknown:
         args.files.extend(extras)
-    elif extras:
-        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    elif extras:  # name only what was not understood, in the command's own usage
+        getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(unknown or extras)}")
     try:
         return args.run(args)
     except (ConfigError, OSError) as exc:

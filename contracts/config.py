@@ -187,15 +187,15 @@ def check_strict_fields(value: str | None) -> frozenset[str]:
     return frozenset(names)
 
 
-def check_require(value: str) -> frozenset[int]:
-    """`--require 200,401,402`: documented statuses a run must verify to pass."""
+def check_require(value: str, *, option: str = "--require") -> frozenset[int]:
+    """`--require 200,401,402` (or `--status 402`): a comma list of documented statuses."""
     names = [name.strip() for name in value.split(",")]
     documented = ",".join(map(str, CONTRACT))
     wrong = [name for name in names if not (name.isdigit() and int(name) in CONTRACT)]
     if wrong or not value.strip():
         raise ConfigError(
-            f"--require {value!r} names {'no status' if not value.strip() else 'undocumented status(es) ' + ', '.join(wrong)}: "
-            f"give a comma list of documented statuses ({documented}), e.g. --require {DEFAULT_REQUIRED}"
+            f"{option} {value!r} names {'no status' if not value.strip() else 'undocumented status(es) ' + ', '.join(wrong)}: "
+            f"give a comma list of documented statuses ({documented}), e.g. {option} {DEFAULT_REQUIRED}"
         )
     return frozenset(int(name) for name in names)
 
@@ -210,6 +210,7 @@ class Settings:
     scenarios: Mapping[int, Scenario] = field(default_factory=dict)  # how to provoke a status; else `Prefer: code=NNN`
     required: frozenset[int] = frozenset((200, 401))  # statuses a run must verify to pass
     max_body: int = DEFAULT_MAX_BODY  # decoded bytes of a body read at most
+    only_statuses: frozenset[int] = frozenset()  # `--status`: run only the tests of these statuses (empty: all)
 
     @property
     def operation_url(self) -> str:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import pytest
 
@@ -35,12 +37,16 @@ from .interruption import InterruptOnSignals, remove_stale_outputs
 from .printable import printable
 from .redaction import Redactor, cookie_values
 from .regression import Regression
-from .report import RunRecord, exchange_html, not_verified_line, write_summary
+from .report import RunRecord, exchange_html, not_verified_line, summary_sections, write_summary
+from .report_page import FOLDED_OUTCOMES, SCRIPT, STYLE, FoldedTests
 from .scenarios import load_scenarios
 from .schemas import SchemaSetupError, assert_formats_live
-from .server import RunningServer, start_reference_server
+from .selection import GATE_SWITCH, OFFLINE_MARKER, OFFLINE_SUITES, checks_target_only
 from .table import CONTRACT
 from .violations import ContractViolation, Violation, shorten
+
+if TYPE_CHECKING:
+    from .server import RunningServer  # werkzeug is imported only for the embedded server
 
 
 @dataclass
@@ -69,7 +75,6 @@ EXCHANGES = pytest.StashKey[list[Judged]]()
 PROVOKED = pytest.StashKey[Provocation]()
 Auth = Literal["configured", "wrong", "none"]  # which credentials a request carries
 AUTH_CHOICES: tuple[Auth, ...] = get_args(Auth)
-GATE_SWITCH = "contract_gate"
 DRIFT_PATH_LIMIT = 160
 
 
@@ -138,6 +143,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="write this run's violations to FILE, to be given to --known-violations later",
     )
+    group.addoption(
+        "--status",
+        dest="contract_status",
+        default=None,
+        metavar="STATUSES",
+        help="run only the tests of these documented statuses, a comma list (e.g. --status 402); "
+        "they are then the required ones unless --require says otherwise",
+    )
     parser.addini("contract_scenarios", "scenarios file, as --scenarios (relative to the ini file)", default="")
     parser.addini("contract_baseline", "baseline, as --baseline (a path relative to the ini file, or 'last')", default="")
     parser.addini("contract_known_violations", "known-violations file, as --known-violations (relative to the ini file)", default="")
@@ -159,6 +172,16 @@ def pytest_configure(config: pytest.Config) -> None:
     gate = Gate(config, Path(summary))  # reads a baseline first: it may be the summary about to be removed
     remove_stale_outputs(Path(p) for p in (config.option.htmlpath, config.option.xmlpath, summary))
     config.pluginmanager.register(gate, "contract-gate")
+    if checks_target_only(config):
+        # No property test will be collected; Hypothesis' plugin would still import all of Hypothesis to end the run.
+        config.pluginmanager.unregister(name="hypothesispytest")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The offline suites stay uncollected in a run that checks the target only (see `contracts.selection`)."""
+    if collection_path.name in OFFLINE_SUITES and checks_target_only(config):
+        return True
+    return None
 
 
 def settings_from(config: pytest.Config) -> Settings:
@@ -175,7 +198,13 @@ def settings_from(config: pytest.Config) -> Settings:
         max_body=config.getoption("max_body"),
     )
     require = config.getoption("require")
-    required = check_require(config.getini("contract_require") if require is None else require)
+    only = config.getoption("contract_status")
+    only_statuses = check_require(only, option="--status") if only is not None else frozenset()
+    if require is None and only_statuses:
+        required = only_statuses  # asking for 402 alone means 402 must be verified, not 200 and 401
+    else:
+        required = check_require(config.getini("contract_require") if require is None else require)
+    settings = dataclasses.replace(settings, only_statuses=only_statuses)
     scenarios_file = config.getoption("scenarios") or _ini_path(config, "contract_scenarios")
     if not scenarios_file:
         return dataclasses.replace(settings, required=required)
@@ -232,6 +261,8 @@ class Gate:
         self.signals = InterruptOnSignals()  # SIGTERM (a CI timeout) ends the run like Ctrl-C, reports written
         self.signals.install()
         self.summary_written = False
+        self.folded = FoldedTests()  # offline property tests kept out of the report's results table
+        self.offline_in_table: Counter[str] = Counter()  # … and those shown in it (they did not pass)
 
     def show(self, text: str) -> str:
         """Text fit for any output: secrets masked, then control characters made visible (cut and escape after)."""
@@ -241,6 +272,8 @@ class Gate:
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if self.settings and self.settings.embedded:
+            from .server import start_reference_server  # werkzeug: only a run without a base URL needs it
+
             self.server = start_reference_server(self.settings.credentials)
             self.settings = dataclasses.replace(self.settings, base_url=self.server.url)
             self.config.option.base_url = self.server.url
@@ -258,11 +291,33 @@ class Gate:
         )
         strict = ", ".join(sorted(s.strict_fields)) or "off"
         scenarios = ", ".join(map(str, sorted(s.scenarios))) or "none"
+        offline = ["offline property tests (client_validation): not run against a deployment; -m client_validation runs them"]
         return [
             self.show(f"contract target: {where}"),
+            *(offline if checks_target_only(config) else []),
             f"request timeout: {s.timeout:g}s per exchange, body cap: {format_size(s.max_body)}, strict fields: {strict}",
             f"required statuses: {','.join(map(str, sorted(s.required)))}; scenarios for: {scenarios} (others asked with 'Prefer: code=NNN')",
         ]
+
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+        only = self.settings.only_statuses if self.settings else frozenset()
+        if only:  # `--status 402`: the tests of 402 alone (`-m` cannot match a marker's argument)
+            left_out = [item for item in items if not {m.args[0] for m in item.iter_markers("status")} & only]
+        elif checks_target_only(config):  # offline tests outside OFFLINE_SUITES, should there be any
+            left_out = [item for item in items if item.get_closest_marker(OFFLINE_MARKER)]
+        else:
+            return
+        if left_out:
+            dropped = set(map(id, left_out))
+            items[:] = [item for item in items if id(item) not in dropped]
+            config.hook.pytest_deselected(items=left_out)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        # Hypothesis' plugin copies each property test's statistics, base64-encoded, into junit.xml's global properties
+        # (280 KB a run); without them it adds nothing. Printed statistics, asked for, keep them.
+        if not self.config.getoption("hypothesis_show_statistics", None):
+            item.__dict__.pop("hypothesis_statistics", None)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.deselected.update(m.args[0] for item in items for m in item.iter_markers("status"))
@@ -318,12 +373,16 @@ class Gate:
         judged = item.stash.get(EXCHANGES, [])
         if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
             extras = getattr(report, "extras", [])
-            for entry in judged:
-                extras.append(_html_extra(self.redact(exchange_html(entry.exchange, entry.violations, self.show, entry.known))))
-            report.extras = extras
+            if report.skipped:
+                extras.append(_html_extra(f"<p><b>Skipped:</b> {escape(_skip_reason(report))}</p>"))
             marker = item.get_closest_marker("status")
-            status = marker.args[0] if marker else None
-            self.record.add(_test_result(item, report, call, status, self.show), status)
+            asked = marker.args[0] if marker else None
+            for entry in judged:
+                judged_as = entry.expected if entry.expected != asked else None
+                html = exchange_html(entry.exchange, entry.violations, self.show, entry.known, judged_as=judged_as)
+                extras.append(_html_extra(self.redact(html)))
+            report.extras = extras
+            self.record.add(_test_result(item, report, call, asked, self.show), asked)
         return report
 
     def _redact_report(self, report: pytest.TestReport) -> None:
@@ -348,10 +407,33 @@ class Gate:
         report.title = "Contract gate: GET /account/organization"
 
     def pytest_html_results_summary(self, prefix: list, summary: list, postfix: list, session: pytest.Session) -> None:
-        from .report import summary_html
+        sections = summary_sections(self.record, self.show)
+        sections.insert(1, self.regression.html(self.record, self.show))  # since the baseline, known violations, history
+        prefix.append(STYLE + self.redact("".join(sections)))
+        postfix.append(self.redact(self.folded.html(self.offline_in_table)) + SCRIPT)
 
-        prefix.append(self.redact(summary_html(self.record, self.show)))
-        prefix.append(self.redact(self.regression.html(self.record, self.show)))  # since the baseline, known, history
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        cells[:] = [cell for cell in cells if "Links" not in cell]  # the gate links nothing: an empty column
+
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        cells[:] = [cell for cell in cells if 'class="col-links"' not in cell]
+        if OFFLINE_MARKER not in report.keywords:
+            return
+        shown = report.when == "call" or report.outcome != "passed"  # pytest-html shows these reports of a test
+        if report.outcome not in FOLDED_OUTCOMES:
+            self.offline_in_table[report.outcome] += shown
+            return
+        if shown:
+            self.folded.add(report.nodeid, report.outcome)
+        cells.clear()  # no row, not even an empty entry: the folded group counts it
+
+    def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        """Each failure once: where the extras show the violations and the exchange, pytest's text would repeat them;
+        a skip says why in words rather than pytest's (path, line, message) tuple."""
+        if getattr(report, "extras", None):
+            data.clear()
+        elif report.skipped:
+            data[:] = [escape(f"Skipped: {_skip_reason(report)}")]
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -502,6 +584,12 @@ def _test_result(
     )
 
 
+def _skip_reason(report: pytest.TestReport) -> str:
+    """The message of a skip, without pytest's `Skipped: ` prefix."""
+    message = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr or "")
+    return message.removeprefix("Skipped: ") or "no reason given"
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "msg", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -515,7 +603,8 @@ def _why_not_selected(config: pytest.Config, deselected: bool) -> str:
     """The filters a status's tests fell to: `-m`, `-k`, or the run's paths."""
     if not deselected:
         return "its tests are not in the run's paths"
-    filters = [f"{flag} {value!r}" for flag, value in (("-m", config.option.markexpr), ("-k", config.option.keyword)) if value]
+    options = (("-m", config.option.markexpr), ("-k", config.option.keyword), ("--status", config.option.contract_status))
+    filters = [f"{flag} {value!r}" for flag, value in options if value]
     return f"its tests were deselected by {' and '.join(filters) or 'a plugin'}"
 
 

@@ -5,18 +5,22 @@ Registered in `pytest_configure`, before hypothesis' own plugin reads `--hypothe
 setting that option's default, so hypothesis loads the profile itself: nothing is loaded at import time and
 nothing needs restoring. `ci` replaces hypothesis' built-in profile of that name, so wherever hypothesis
 detects CI (the `CI` environment variable and the like) ours is what runs. `--hypothesis-profile NAME`
-overrides both."""
+overrides both. A gate run that checks the target only (`contracts.selection`) runs no property test, and
+Hypothesis is not even imported."""
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, settings
+
+from .selection import checks_target_only
 
 DEV = "dev"
 CI = "ci"
 
 
 def register() -> None:
+    from hypothesis import HealthCheck, settings
+
     settings.register_profile(DEV, max_examples=60, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
     settings.register_profile(
         CI,
@@ -31,11 +35,15 @@ def register() -> None:
 
 def default_profile() -> str:
     """`ci` where hypothesis detected CI (it then starts on its own profile of that name), else `dev`."""
+    from hypothesis import settings
+
     return CI if settings.get_current_profile_name() == CI else DEV
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    if checks_target_only(config) and getattr(config.option, "hypothesis_profile", None) is None:
+        return
     register()
     if getattr(config.option, "hypothesis_profile", None) is None:
         config.option.hypothesis_profile = default_profile()

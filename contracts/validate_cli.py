@@ -2,7 +2,7 @@
 
 Exit 0 when every payload is valid, 1 when any is not (one line per violation on stdout:
 `FILE: $.path: expected ..., got ...`, or `FILE:LINE: ...` with --jsonl), 2 for a usage error
-(an unreadable file stops before any verdict; a file larger than --max-body is refused and the others checked)."""
+(an unreadable file, or one larger than --max-body, is reported on stderr and the others are still judged)."""
 
 from __future__ import annotations
 
@@ -29,16 +29,6 @@ class TooLarge(Exception):
 class Payload:
     label: str  # where it came from: `FILE` or `FILE:LINE`
     raw: bytes
-
-
-def check_readable(name: str) -> None:
-    if name == STDIN:
-        return
-    try:
-        with open(name, "rb"):
-            pass
-    except OSError as exc:
-        raise ConfigError(f"cannot read {name}: {exc.strerror or exc}") from None
 
 
 def read_input(name: str, cap: int = DEFAULT_MAX_BODY) -> bytes:
@@ -91,13 +81,11 @@ def run(args: argparse.Namespace) -> int:
     split = json_lines if args.jsonl else whole_documents
     cap = check_max_body(args.max_body)
     names = args.files or [STDIN]
-    for name in names:
-        check_readable(name)  # every input readable before any verdict
     checked = invalid = refused = 0
     for name in names:
         try:
             data = read_input(name, cap)
-        except TooLarge as exc:
+        except (TooLarge, ConfigError) as exc:  # reported; the other inputs are still judged, and the exit is 2
             print(f"error: {exc}", file=sys.stderr)
             refused += 1
             continue
@@ -111,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             invalid += bool(found)
             for violation in found:
                 print(escape_surrogates(f"{payload.label}: {violation}"))  # a file name may hold undecodable bytes too
-    refusals = f", {refused} input{'s' if refused != 1 else ''} refused as too large" if refused else ""
+    refusals = f", {refused} input{'s' if refused != 1 else ''} not read" if refused else ""
     print(f"{checked} {args.kind} payload{'s' if checked != 1 else ''} checked, {invalid} invalid{refusals}", file=sys.stderr)
     return USAGE if refused else INVALID if invalid else VALID
 
@@ -124,7 +112,8 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     command.add_argument("kind", choices=sorted(KINDS), help="which body: the 200 organization or the error envelope")
-    command.add_argument("files", nargs="*", metavar="FILE", help="payload files (default: stdin; - for stdin)")
+    # A default keeps argparse from calling FILE required in its usage error (Python < 3.13).
+    command.add_argument("files", nargs="*", default=[], metavar="FILE", help="payload files (default: stdin; - for stdin)")
     command.add_argument("--jsonl", action="store_true", help="one payload per line; violations name FILE:LINE")
     command.add_argument(
         "--max-body",
@@ -132,4 +121,4 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         metavar="BYTES",
         help=f"refuse an input larger than this, e.g. 10MiB (default {format_size(DEFAULT_MAX_BODY)})",
     )
-    command.set_defaults(run=run)
+    command.set_defaults(run=run, parser=command)

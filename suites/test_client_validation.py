@@ -100,7 +100,8 @@ def test_valid_organizations_become_typed_models_that_round_trip(payload):
 @pytest.mark.parametrize("target", ORGANIZATION_TARGETS)
 @per_target
 @given(data=st.data())
-def test_each_corrupted_organization_is_refused_naming_the_corrupted_path(target, data):
+def test_corrupt_organization_refused(target, data):
+    """Each corrupted organization is refused, naming exactly the corrupted path."""
     corruption = data.draw(corrupted("organization", target), label="corruption")
     with pytest.raises(InvalidPayload) as refused:
         Organization.from_json(corruption.document.encode())
@@ -123,7 +124,8 @@ def test_valid_error_envelopes_become_typed_envelopes(payload):
 @pytest.mark.parametrize("target", ERROR_TARGETS)
 @per_target
 @given(data=st.data())
-def test_each_corrupted_error_envelope_is_refused_naming_the_corrupted_path(target, data):
+def test_corrupt_envelope_refused(target, data):
+    """Each corrupted error envelope is refused, naming exactly the corrupted path."""
     corruption = data.draw(corrupted("error", target), label="corruption")
     with pytest.raises(InvalidPayload) as refused:
         ErrorEnvelope.from_json(corruption.document)
@@ -176,7 +178,8 @@ def test_client_returns_the_typed_organization_served(served, payload):
 @pytest.mark.parametrize("target", ORGANIZATION_TARGETS)
 @per_target_over_http
 @given(data=st.data())
-def test_client_refuses_a_corrupted_organization_served(served, target, data):
+def test_client_refuses_corrupt_organization(served, target, data):
+    """A corrupted organization served over HTTP is refused, naming the corrupted path."""
     corruption = data.draw(corrupted("organization", target), label="corruption")
     app, client = served
     app.status, app.body = 200, corruption.document.encode()
@@ -210,7 +213,8 @@ def test_client_raises_only_client_errors_whatever_the_answer(served, status, bo
 @pytest.mark.parametrize("target", ERROR_TARGETS)
 @per_target_over_http
 @given(status=st.sampled_from(ERROR_STATUSES_WITH_BODY), data=st.data())
-def test_client_refuses_a_corrupted_envelope_but_keeps_the_status(served, status, target, data):
+def test_client_refuses_corrupt_envelope(served, status, target, data):
+    """A corrupted envelope served over HTTP is refused, and the error keeps the status."""
     corruption = data.draw(corrupted("error", target), label="corruption")
     app, client = served
     app.status, app.body = status, corruption.document.encode()

@@ -78,7 +78,7 @@ def test_a_required_status_not_verified_does_not_pass(gate, staging_url):
     assert summary["exit_status"] == 6 and summary["required"] == [200, 401, 402, 502]
     assert summary["statuses"]["502"]["required"] is True and summary["statuses"]["500"]["required"] is False
     page = run.artifacts()["report.html"]
-    assert 'class="not-verified"' in page and f"Not a pass: required status(es) not verified: {why}" in page.replace("&#x27;", "'")
+    assert 'class="verdict not-verified"' in page and f"Not a pass: required status(es) not verified: {why}" in page.replace("&#x27;", "'")
 
 
 def test_deselected_auth_tests_leave_401_not_selected(gate, staging_url):

@@ -110,16 +110,29 @@ def test_jsonl_with_no_line_at_all_is_invalid(write):
     assert done.returncode == 1 and lines(done.stdout) == [f"{path}: $: expected one JSON document per line, got an empty input"]
 
 
-def test_unreadable_file_is_a_usage_error_in_one_line(write, tmp_path):
+def test_an_unreadable_file_is_reported_and_the_readable_ones_still_judged(write, tmp_path):
     missing = tmp_path / "missing.json"
-    done = validate("organization", write("ok.json", VALID_ORGANIZATION), str(missing))
-    assert done.returncode == 2 and done.stdout == b""  # no verdict on a half-read command line
-    assert lines(done.stderr) == [f"error: cannot read {missing}: No such file or directory"]
+    bad = write("bad.json", json.dumps(dict(SAMPLE_ORGANIZATION, messagesCap=True)))
+    done = validate("organization", write("good.json", VALID_ORGANIZATION), str(missing), bad)
+    assert done.returncode == 2  # a usage error wins over "invalid": an input was not judged
+    assert lines(done.stdout) == [f"{bad}: $.messagesCap: expected number, got true (boolean)"]
+    assert lines(done.stderr) == [
+        f"error: cannot read {missing}: No such file or directory",
+        "2 organization payloads checked, 1 invalid, 1 input not read",
+    ]
 
 
 def test_directory_is_a_usage_error(tmp_path):
     done = validate("organization", str(tmp_path))
-    assert done.returncode == 2 and lines(done.stderr) == [f"error: cannot read {tmp_path}: Is a directory"]
+    assert done.returncode == 2 and lines(done.stderr)[0] == f"error: cannot read {tmp_path}: Is a directory"
+
+
+def test_without_arguments_only_the_kind_is_said_to_be_missing():
+    done = validate()
+    assert (
+        done.returncode == 2 and lines(done.stderr)[-1] == "python -m contracts validate: error: the following arguments are required: kind"
+    )
+    assert "[FILE ...]" in done.stderr.decode()  # optional in the usage line: stdin is the default
 
 
 def test_unknown_kind_is_a_usage_error_ending_in_one_line():
@@ -130,7 +143,7 @@ def test_unknown_kind_is_a_usage_error_ending_in_one_line():
 
 def test_unknown_option_is_a_usage_error_not_a_file_name(write):
     done = validate("organization", "--jsnl", write("ok.json", VALID_ORGANIZATION))
-    assert done.returncode == 2 and "unrecognized arguments: --jsnl" in lines(done.stderr)[-1]
+    assert done.returncode == 2 and lines(done.stderr)[-1] == "python -m contracts validate: error: unrecognized arguments: --jsnl"
 
 
 def test_a_file_larger_than_the_cap_is_refused_unread_and_the_others_still_checked(write, tmp_path):
@@ -143,7 +156,7 @@ def test_a_file_larger_than_the_cap_is_refused_unread_and_the_others_still_check
     assert lines(done.stdout) == [f"{bad}: $.messagesCap: expected number, got true (boolean)"]
     errors = [line for line in lines(done.stderr) if line.startswith("error:")]
     assert errors == [f"error: {huge} is larger than 10 MiB, not checked: raise --max-body to check it"]
-    assert "2 organization payloads checked, 1 invalid, 1 input refused as too large" in done.stderr.decode()
+    assert "2 organization payloads checked, 1 invalid, 1 input not read" in done.stderr.decode()
 
 
 def test_stdin_is_read_up_to_the_cap(write):
