@@ -98,4 +98,4 @@ def test_replay_runs_from_another_directory(installed):
     assert honoured.returncode == 0, honoured.stdout + honoured.stderr
     violated = run([str(python), "-m", "contracts", "replay", "bad.jsonl", "--report", "out"], cwd=elsewhere)
     assert violated.returncode == 1 and "bad.jsonl#2: 200 $.costCap: expected number" in violated.stdout, violated.stdout + violated.stderr
-    assert {p.name for p in (elsewhere / "out").iterdir()} == {"report.html", "junit.xml", "summary.json"}
+    assert {"report.html", "junit.xml", "summary.json"} <= {p.name for p in (elsewhere / "out").iterdir()}  # and history/
