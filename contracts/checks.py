@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from .config import format_size
 from .http import Exchange
 from .table import CONTRACT
-from .validation import check_document, undocumented_fields
+from .validation import undocumented_fields
 from .violations import Violation, describe
 
 
@@ -36,21 +36,6 @@ def oversized_body(exchange: Exchange, option: str) -> Violation:
     """A body longer than the cap, named after the setting that raises it."""
     cap = format_size(exchange.truncated_at or 0)
     return Violation("$", f"a body of at most {cap} ({option})", f"a longer body; reading stopped after {cap}")
-
-
-# The last exchange whose body was judged, with its document and violations: the body check and
-# drift both need them, and judging a body twice would double the cost of replaying a capture.
-_last_judged: tuple[Exchange | None, object, list[Violation]] = (None, None, [])
-
-
-def judged_body(exchange: Exchange, kind: str) -> tuple[object, list[Violation]]:
-    """The body as a document (None when it is not JSON) and every violation of the `kind` schema."""
-    global _last_judged
-    last, document, violations = _last_judged
-    if last is not exchange:
-        document, violations = check_document(kind, exchange.body)
-        _last_judged = (exchange, document, violations)
-    return document, list(violations)
 
 
 def status_is_documented(exchange: Exchange, expect: Expectation) -> list[Violation]:
@@ -88,7 +73,7 @@ def body_matches_schema(exchange: Exchange, expect: Expectation) -> list[Violati
     kind = documented_body(exchange)
     if kind is None or exchange.truncated_at is not None:
         return []  # no body documented here, so any is acceptable; or only its start was read (body_within_cap says so)
-    return [replace(violation, check="schema") for violation in judged_body(exchange, kind)[1]]
+    return [replace(violation, check="schema") for violation in exchange.judged_body[1]]
 
 
 def only_documented_fields(exchange: Exchange, expect: Expectation) -> list[Violation]:
@@ -122,4 +107,4 @@ def drift(exchange: Exchange) -> list[str]:
     kind = documented_body(exchange)
     if kind is None or exchange.truncated_at is not None:
         return []
-    return undocumented_fields(kind, judged_body(exchange, kind)[0])  # None, not JSON: no fields
+    return undocumented_fields(kind, exchange.judged_body[0])  # None, not JSON: no fields

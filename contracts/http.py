@@ -35,7 +35,8 @@ from urllib3.util.retry import Retry
 
 from . import __version__
 from .config import Credentials, Settings
-from .validation import parse_json
+from .table import CONTRACT
+from .validation import check_document, parse_json
 from .violations import Violation, describe
 
 REDACTED_HEADER = "<redacted>"
@@ -79,6 +80,16 @@ class Exchange:
     def json(self) -> object:
         """The body as strict JSON; raises `validation.NotJSON`."""
         return parse_json(self.body)
+
+    @cached_property
+    def judged_body(self) -> tuple[object, tuple[Violation, ...]]:
+        """The body as a document (None when it is not JSON) and every violation of the schema its status documents,
+        judged once: the body check and drift both need them, and judging twice would double replay's cost."""
+        contract = CONTRACT.get(self.status)
+        if contract is None or contract.body is None:
+            return None, ()
+        document, violations = check_document(contract.body, self.body)
+        return document, tuple(violations)
 
     @property
     def text(self) -> str:
