@@ -69,14 +69,25 @@ class Chunk:
 
 @dataclass(slots=True)  # not frozen: built once per recorded line, where frozen's __setattr__ detour shows
 class Recorded:
-    """One entry of a capture: an exchange (secrets masked) or why it cannot be judged (`unreadable`)."""
+    """One entry of a capture: an answer (secrets masked) or why it cannot be judged (`unreadable`).
+
+    What judging needs is kept as it is; the whole `exchange` is built only when it is shown."""
 
     label: str  # FILE#N
-    exchange: Exchange | None = None
+    status: int = 0
+    reason: str = ""
+    content_type: str = ""
+    body: bytes = b""
     secrets: tuple[str, ...] = ()  # credential values found in its headers and URL
     body_recorded: bool = True
     operation: bool = True  # GET …/account/organization
     unreadable: str = ""
+    request: tuple[str, str, dict[str, str], dict[str, str], float] = ("GET", "", {}, {}, 0.0)  # method, URL, headers both ways, elapsed
+
+    @property
+    def exchange(self) -> Exchange:
+        method, url, sent, received, elapsed = self.request
+        return Exchange(method, url, sent, self.status, self.reason, received, self.body, elapsed)
 
 
 # -- secrets ------------------------------------------------------------------------------------
@@ -144,6 +155,8 @@ def masked_url(url: str, secrets: list[str]) -> str:
 
 
 def masked_headers(headers: dict[str, str], secrets: list[str]) -> dict[str, str]:
+    if not headers:
+        return headers
     masked = {}
     for name, value in headers.items():
         if secret_header(name):
@@ -165,8 +178,12 @@ def _headers(value: object, where: str) -> dict[str, str]:
     if value is None:
         return {}
     pairs: list[tuple[object, object]]
-    if isinstance(value, dict) and all(type(v) is str for v in value.values()) and not any(k.startswith(":") for k in value):
-        return value  # the common form, already as wanted (names are strings: it came from JSON)
+    if type(value) is dict:
+        for name, v in value.items():
+            if type(v) is not str or name[:1] == ":":
+                break
+        else:
+            return value  # the common form, already as wanted (names are strings: it came from JSON)
     if isinstance(value, dict):
         pairs = [(name, v) for name, values in value.items() for v in (values if isinstance(values, list) else [values])]
     elif isinstance(value, list):
@@ -190,11 +207,21 @@ def _headers(value: object, where: str) -> dict[str, str]:
     return headers
 
 
+def header(headers: dict[str, str], lowered_name: str) -> str:
+    """A header's value by its name in lower case, whatever case the capture wrote it in; "" when absent."""
+    for name, value in headers.items():
+        if name.lower() == lowered_name:
+            return value
+    return ""
+
+
 def _decoded(body: bytes, headers: dict[str, str]) -> bytes:
     """A body the capture kept still compressed (base64 of gzip bytes under Content-Encoding: gzip) decoded,
     at most MAX_BODY bytes; a body already decoded (what HAR prescribes) is left as it is."""
-    encoding = next((v for k, v in headers.items() if k.lower() == "content-encoding"), "").strip().lower()
-    if encoding not in ("gzip", "x-gzip", "deflate") or not body:
+    if not body:
+        return body
+    encoding = header(headers, "content-encoding").strip().lower()
+    if encoding not in ("gzip", "x-gzip", "deflate"):
         return body
     if encoding != "deflate" and not body.startswith(b"\x1f\x8b"):
         return body
@@ -206,6 +233,8 @@ def _decoded(body: bytes, headers: dict[str, str]) -> bytes:
 
 
 def _body(text: object, encoded: object, where: str) -> bytes | None:
+    if type(text) is str and not encoded:
+        return text.encode("utf-8", "surrogatepass")  # a lone surrogate stays visible to the strict parser as undecodable bytes
     if text is None:
         return None
     if not isinstance(text, str):
@@ -219,12 +248,16 @@ def _body(text: object, encoded: object, where: str) -> bytes | None:
 
 
 def _status(value: object, where: str) -> int:
+    if type(value) is int and 0 <= value <= 999:
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value) or not 0 <= value <= 999:
         raise _Malformed(f"{where}: expected an HTTP status code")
     return int(value)
 
 
 def is_operation(method: str, url: str) -> bool:
+    if url == OPERATION_PATH and method == "GET":  # how a gateway line without method and url is taken
+        return True
     path = url.split("#", 1)[0].split("?", 1)[0]
     return method.upper() == "GET" and path.rstrip("/").endswith(OPERATION_PATH)
 
@@ -246,18 +279,17 @@ def exchange(
     shown_url = masked_url(url, secrets)
     sent = masked_headers(request_headers, secrets)
     received = masked_headers(response_headers, secrets)
-    decoded = b"" if body is None else _decoded(body, response_headers)
-    recorded = Exchange(
-        method=method,
-        url=shown_url,
-        request_headers=sent,
-        status=status,
-        reason=reason,
-        response_headers=received,
-        body=decoded,
-        elapsed=elapsed,
+    return Recorded(
+        label,
+        status,
+        reason,
+        header(received, "content-type"),
+        b"" if body is None else _decoded(body, response_headers),
+        tuple(secrets),
+        body_recorded=body is not None,
+        operation=is_operation(method, url),
+        request=(method, shown_url, sent, received, elapsed),
     )
-    return Recorded(label, recorded, tuple(secrets), body_recorded=body is not None, operation=is_operation(method, url))
 
 
 def _from_json_line(label: str, line: bytes) -> Recorded:

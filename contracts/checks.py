@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
+from . import fast_validation
 from .config import format_size
 from .http import Exchange
 from .table import CONTRACT
@@ -62,11 +64,16 @@ def status_is_expected(exchange: Exchange, expect: Expectation) -> list[Violatio
 def content_type_is_json(exchange: Exchange, expect: Expectation) -> list[Violation]:
     if documented_body(exchange) is None:
         return []
-    mime = exchange.content_type.split(";")[0].strip().lower()
-    if mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json")):
+    if is_json_media(exchange.content_type):
         return []
     got = describe(exchange.content_type) if exchange.content_type else "no Content-Type header"
     return [Violation("header Content-Type", "application/json", got, "content_type")]
+
+
+@lru_cache(maxsize=64)
+def is_json_media(content_type: str) -> bool:
+    mime = content_type.split(";")[0].strip().lower()
+    return mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))
 
 
 def body_matches_schema(exchange: Exchange, expect: Expectation) -> list[Violation]:
@@ -108,3 +115,40 @@ def drift(exchange: Exchange) -> list[str]:
     if kind is None or exchange.truncated_at is not None:
         return []
     return undocumented_fields(kind, exchange.judged_body[0])  # None, not JSON: no fields
+
+
+_CACHED_BODY = 16 * 1024  # verdicts are remembered for bodies up to this size
+
+
+def judge_answer(
+    status: int, content_type: str, body: bytes, strict_fields: frozenset[str] = frozenset(), reason: str = ""
+) -> tuple[tuple[Violation, ...], tuple[str, ...]]:
+    """The violations and drift of one whole answer that was not asked for a status (recorded, or under load):
+    `RECORDED_CHECKS` for the status it came with."""
+    contract = CONTRACT.get(status)
+    # What the checks would find without their machinery, where that can only be "nothing": a documented status
+    # with no body documented, or a JSON body the fast path confirms (drift allowed, unless strict).
+    if contract is not None and contract.body is None:
+        return (), ()
+    if contract is not None and contract.body is not None and is_json_media(content_type):
+        document = fast_validation.confirmed(contract.body, body)
+        if document is not fast_validation.UNCONFIRMED:
+            undocumented = tuple(undocumented_fields(contract.body, document))
+            if not undocumented or contract.body not in strict_fields:
+                return (), undocumented
+    if len(body) <= _CACHED_BODY:
+        return _checked_cached(status, content_type, body, strict_fields, reason)
+    return _checked(status, content_type, body, strict_fields, reason)
+
+
+def _checked(
+    status: int, content_type: str, body: bytes, strict_fields: frozenset[str], reason: str
+) -> tuple[tuple[Violation, ...], tuple[str, ...]]:
+    headers = {"Content-Type": content_type} if content_type else {}
+    exchange = Exchange("GET", "", {}, status, reason, headers, body, 0.0, fast_path_declined=is_json_media(content_type))
+    return tuple(run_checks(exchange, Expectation(status, strict_fields), RECORDED_CHECKS)), tuple(drift(exchange))
+
+
+# Recorded traffic and load repeat the same answers (a gateway's error page, one account's organization), and
+# only answers the fast path cannot confirm get here: those are judged in full once.
+_checked_cached = lru_cache(maxsize=256)(_checked)

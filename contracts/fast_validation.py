@@ -1,9 +1,11 @@
 """A fast path that can only confirm validity: orjson + jsonschema-rs in front of the strict path.
 
 `confirmed(kind, raw)` returns the document when the fast engines show the body is valid, else
-`UNCONFIRMED`; `confirms_valid(kind, document)` does the same for a parsed document. Neither ever
-writes a violation: whatever they do not confirm goes through `validation.parse_json` and
-`validation.validate`, which alone decide what is wrong. So every guard below only has to send a
+`UNCONFIRMED`; `confirms_valid(kind, document)` does the same for a parsed document, and
+`unconfirmed_members(kind, document)` names the root members of one it did not confirm, so the strict
+path judges only those. Neither ever writes a violation: whatever they
+do not confirm goes through `validation.parse_json` and `validation.validate`, which alone decide what
+is wrong. So every guard below only has to send a
 body the fast engines might judge differently back to the strict path, never to decide it.
 
 Where the engines differ from the strict path (measured, and kept honest by
@@ -14,7 +16,8 @@ has its own nesting limit (1024, where the strict path has one of its own).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import Final
@@ -42,6 +45,7 @@ _MAX_CONTAINERS = 64
 # Digits inside strings count too; that only costs a fallback.
 _DIGITS_AS_ZEROS = bytes.maketrans(b"0123456789", b"0" * 10)
 _LONG_DIGIT_RUN = b"0" * 19
+_SPACED_COLON = re.compile(rb'"[ \t\r\n]+:')  # a member name with blanks before its colon
 
 
 def _agreed(node: object) -> bool:
@@ -68,8 +72,8 @@ def switched_off() -> Iterator[None]:
 
 
 @cache
-def _engine(kind: str) -> tuple[Callable[[object], bool], tuple[tuple[str, ...], ...]] | None:
-    """jsonschema-rs' `is_valid` for `kind` and the member paths holding a date or date-time, or None
+def _engine(kind: str) -> tuple[jsonschema_rs.Validator, tuple[tuple[str, ...], ...]] | None:
+    """jsonschema-rs' validator for `kind` and the member paths holding a date or date-time, or None
     when the schema uses something the engines may read differently."""
     if kind not in KINDS:
         return None
@@ -81,7 +85,7 @@ def _engine(kind: str) -> tuple[Callable[[object], bool], tuple[tuple[str, ...],
     except Exception:  # any refusal of the fast engine leaves the strict path in charge
         return None
     dated = tuple(field.keys for field in documented_fields(kind) if field.node.get("format") in _AGREED_FORMATS)
-    return compiled.is_valid, dated
+    return compiled, dated
 
 
 def _year_zero(document: object, dated: tuple[tuple[str, ...], ...]) -> bool:
@@ -103,42 +107,76 @@ def confirms_valid(kind: str, document: object) -> bool:
     engine = None if _switched_off else _engine(kind)
     if engine is None:
         return False
-    is_valid, dated = engine
+    compiled, dated = engine
     try:
-        return is_valid(document) and not _year_zero(document, dated)
+        return compiled.is_valid(document) and not _year_zero(document, dated)
     except Exception:  # e.g. a lone surrogate jsonschema-rs cannot encode, a Python type it does not know
         return False
 
 
-def _parsed(raw: bytes | str) -> object:
+def unconfirmed_members(kind: str, document: object) -> frozenset[str] | None:
+    """The root members of a parsed document the fast path cannot confirm valid (a document it did not
+    confirm whole), or None when it cannot tell which: the strict path then judges every member."""
+    engine = None if _switched_off else _engine(kind)
+    if engine is None or type(document) is not dict:
+        return None
+    compiled, dated = engine
+    try:
+        named = {error.instance_path[0] for error in compiled.iter_errors(document) if error.instance_path}
+    except Exception:  # as in confirms_valid
+        return None
+    # A root error (a required member missing) stays with the strict path's root keywords; year 0000 is
+    # refused there but not by the fast engine, so such a member is never confirmed.
+    named |= {keys[0] for keys in dated if _year_zero(document, (keys,))}
+    return frozenset(name for name in named if isinstance(name, str))
+
+
+def _parsed(raw: bytes) -> object:
     """The document the strict parser would return, parsed by orjson, or UNCONFIRMED when orjson's
     reading might differ from it (duplicates, long integers, deep or many containers) or fails."""
-    if isinstance(raw, str):
-        try:
-            raw = raw.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate in the text itself
-            return UNCONFIRMED
-    if raw.count(b"{") + raw.count(b"[") > _MAX_CONTAINERS or _LONG_DIGIT_RUN in raw.translate(_DIGITS_AS_ZEROS):
+    containers = raw.count(b"{") + raw.count(b"[")
+    if containers > _MAX_CONTAINERS or _LONG_DIGIT_RUN in raw.translate(_DIGITS_AS_ZEROS):
         return UNCONFIRMED
-    if b"\\u003" in raw and (b"\\u003a" in raw or b"\\u003A" in raw):
-        return UNCONFIRMED  # `:` escaped inside a string would upset the member count below
     try:
         document = orjson.loads(raw)
-        # Duplicate names: outside strings a `:` only ever ends a member name, so the text has one per
-        # member plus those inside strings. orjson writes one per member it kept plus the same ones inside
-        # strings (no escaped colons, checked above), so any member dropped as a duplicate shows as a shortfall.
-        if orjson.dumps(document).count(b":") != raw.count(b":"):
-            return UNCONFIRMED
     except Exception:  # not JSON to orjson (NaN, 1e400, lone surrogates, ...): the strict path says why
+        return UNCONFIRMED
+    # Duplicate member names, which orjson drops silently (it keeps the last), show as a shortfall of members.
+    if containers == 1 and type(document) is dict and b'\\"' not in raw and _SPACED_COLON.search(raw) is None:
+        # One object and no other container: it is the document. With no escaped quote, every `"` in the text
+        # delimits a string, so `":` is the end of a member name (after a value only `,` `}` `]` may follow),
+        # and with no blank before a colon each name is written so: one `":` per member written.
+        return document if raw.count(b'":') == len(document) else UNCONFIRMED
+    if b"\\u003" in raw and (b"\\u003a" in raw or b"\\u003A" in raw):
+        return UNCONFIRMED  # `:` escaped inside a string would upset the member count below
+    # Outside strings a `:` only ever ends a member name, so the text has one per member plus those inside
+    # strings. orjson writes one per member it kept plus the same ones inside strings (no escaped colons,
+    # checked above), so any member dropped as a duplicate shows as a shortfall.
+    if orjson.dumps(document).count(b":") != raw.count(b":"):
         return UNCONFIRMED
     return document
 
 
 def confirmed(kind: str, raw: bytes | str) -> object:
     """The parsed document when the fast path confirms it is a valid `kind` body, else UNCONFIRMED."""
-    if _switched_off or _engine(kind) is None:
+    engine = None if _switched_off else _engine(kind)
+    if engine is None:
         return UNCONFIRMED
+    if isinstance(raw, str):
+        try:
+            raw = raw.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate in the text itself
+            return UNCONFIRMED
     document = _parsed(raw)
-    if document is UNCONFIRMED or not confirms_valid(kind, document):
+    if document is UNCONFIRMED:
+        return UNCONFIRMED
+    compiled, dated = engine
+    try:
+        if not compiled.is_valid(document):
+            return UNCONFIRMED
+    except Exception:  # a Python type or string jsonschema-rs cannot take: the strict path judges it
+        return UNCONFIRMED
+    # Year 0000 needs a quote and four zeros in a row in the text, unless escapes hide them: only then look for it.
+    if dated and (b'"0000' in raw or b"\\" in raw) and _year_zero(document, dated):
         return UNCONFIRMED
     return document

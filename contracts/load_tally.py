@@ -8,10 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .checks import Expectation, run_checks
-from .http import Exchange
+from .checks import judge_answer
 from .redaction import Redactor
-from .table import CONTRACT
 from .violations import Violation
 
 EXAMPLES_PER_STATUS = 3  # the first violating responses of each status, kept whole enough to diagnose
@@ -20,29 +18,20 @@ REASONS_KEPT = 20  # distinct reasons for responses that never completed
 TEXT_LIMIT = 200  # characters of one violation line, path or reason
 BODY_EXCERPT = 600  # characters of body shown in an example
 OTHER_PATHS = "(other paths)"
-_CACHED_BODY = 16 * 1024  # verdicts are cached for bodies up to this size (identical bodies repeat under load)
-
-DOCUMENTED = ", ".join(str(status) for status in CONTRACT)
+_CACHED_BODY = 16 * 1024  # verdicts are remembered for bodies up to this size
 
 
 def judge(status: int, content_type: str, body: bytes, strict_fields: frozenset[str] = frozenset()) -> tuple[Violation, ...]:
     """Every violation of one response, judged by the gate's checks for the status it came with."""
     if len(body) <= _CACHED_BODY:
         return _judge_cached(status, content_type, body, strict_fields)
-    return _judge(status, content_type, body, strict_fields)
+    return judge_answer(status, content_type, body, strict_fields)[0]
 
 
-def _judge(status: int, content_type: str, body: bytes, strict_fields: frozenset[str]) -> tuple[Violation, ...]:
-    if status not in CONTRACT:
-        return (Violation("HTTP status", f"a documented status ({DOCUMENTED})", str(status)),)
-    headers = {"Content-Type": content_type} if content_type else {}
-    exchange = Exchange("GET", "", {}, status, "", headers, body, 0.0)
-    return tuple(run_checks(exchange, Expectation(status, strict_fields)))
-
-
-# A verdict depends only on these arguments, and under load the same body comes back again and again
-# (one account's organization changes rarely); bodies that vary (a tracking id per error) simply miss.
-_judge_cached = lru_cache(maxsize=256)(_judge)
+@lru_cache(maxsize=256)
+def _judge_cached(status: int, content_type: str, body: bytes, strict_fields: frozenset[str]) -> tuple[Violation, ...]:
+    # Under load the same answer comes back again and again (one account's organization changes rarely).
+    return judge_answer(status, content_type, body, strict_fields)[0]
 
 
 def _bounded(text: str, limit: int = TEXT_LIMIT) -> str:

@@ -14,7 +14,7 @@ import os
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import TextIO
 
 from . import exits
 from .captures import MAX_BODY, Chunk, Recorded, chunks, recorded
-from .checks import RECORDED_CHECKS, Expectation, body_matches_schema, drift, only_documented_fields, run_checks
+from .checks import RECORDED_CHECKS, Expectation, body_matches_schema, judge_answer, only_documented_fields, run_checks
 from .config import CLIENT_SECRET_ENV, TOKEN_ENV, ConfigError, check_strict_fields, credentials_from_env
 from .redaction import Redactor
 from .report import exchange_html
@@ -113,58 +113,55 @@ class Options:
     known: frozenset[tuple[int, str, str]] = frozenset()  # (status, check, path) accepted by --known-violations
 
 
-def _shown(entry: Recorded, violations: list[Violation], redact: Redactor) -> Shown:
+def _shown(entry: Recorded, violations: Sequence[Violation], redact: Redactor) -> Shown:
     exchange = entry.exchange
-    assert exchange is not None
     if len(exchange.body) > _SHOWN_BODY:
         exchange = replace(exchange, body=exchange.body[:_SHOWN_BODY] + "\n… (body cut for the report)".encode())
-    html = redact(exchange_html(exchange, violations))
+    html = redact(exchange_html(exchange, list(violations)))
     return Shown(entry.label, exchange.status, tuple(redact(str(v)) for v in violations), html)
 
 
 def judge(entries: Iterable[Recorded], options: Options) -> Verdicts:
     """Judge each recorded exchange of this operation by its own status with the gate's checks."""
     found = Verdicts()
-    expectations: dict[int, Expectation] = {}
+    statuses = found.statuses
     for entry in entries:
         if entry.unreadable:
             found.unreadable_count += 1
             if len(found.unreadable) < SHOWN:
                 found.unreadable.append(f"{entry.label}: {entry.unreadable}")
             continue
-        exchange = entry.exchange
-        assert exchange is not None
-        if not entry.operation or exchange.status == 0:  # another operation, or no answer recorded (status 0)
+        status = entry.status
+        if not entry.operation or status == 0:  # another operation, or no answer recorded (status 0)
             found.ignored += 1
             continue
-        expect = expectations.get(exchange.status) or expectations.setdefault(
-            exchange.status, Expectation(exchange.status, options.strict_fields)
-        )
-        if len(exchange.body) > MAX_BODY:
-            violations = [Violation("body", f"at most {MAX_BODY // 2**20} MiB", "a larger body")]
-            undocumented: list[str] = []
+        undocumented: tuple[str, ...] = ()
+        if len(entry.body) > MAX_BODY:
+            violations: tuple[Violation, ...] | list[Violation] = (Violation("body", f"at most {MAX_BODY // 2**20} MiB", "a larger body"),)
         elif entry.body_recorded:
-            violations = run_checks(exchange, expect, RECORDED_CHECKS)
-            undocumented = drift(exchange)
+            violations, undocumented = judge_answer(status, entry.content_type, entry.body, options.strict_fields, entry.reason)
         else:
-            violations = run_checks(exchange, expect, _WITHOUT_BODY)
-            undocumented = []
-            found.unrecorded += exchange.status in CONTRACT and CONTRACT[exchange.status].body is not None
-        identities = [(exchange.status, v.check, v.path) for v in violations]
-        found.seen.update(identities)
-        found.known.update(i for i in identities if i in options.known)
-        violations = [v for v, i in zip(violations, identities, strict=True) if i not in options.known]
-        tally = found.statuses.setdefault(exchange.status, StatusTally())
+            violations = run_checks(entry.exchange, Expectation(status, options.strict_fields), _WITHOUT_BODY)
+            found.unrecorded += status in CONTRACT and CONTRACT[status].body is not None
+        if violations:
+            identities = [(status, v.check, v.path) for v in violations]
+            found.seen.update(identities)
+            found.known.update(i for i in identities if i in options.known)
+            violations = [v for v, i in zip(violations, identities, strict=True) if i not in options.known]
+        tally = statuses.get(status) or statuses.setdefault(status, StatusTally())
         tally.exchanges += 1
-        tally.violating += bool(violations)
-        tally.drift += bool(undocumented)
-        found.drift.update((exchange.status, path) for path in undocumented)
+        if violations:
+            tally.violating += 1
+        if undocumented:
+            tally.drift += 1
+            for path in undocumented:
+                found.drift[status, path] += 1
         if entry.secrets and len(found.secrets) < _MAX_SECRETS:
             found.secrets.update(entry.secrets)
         if violations or len(found.conforming) < SHOWN:
             redact = Redactor((*entry.secrets, *options.environment_secrets))
             if violations:
-                found.lines.append(redact(f"{entry.label}: {exchange.status} " + "; ".join(str(v) for v in violations)))
+                found.lines.append(redact(f"{entry.label}: {status} " + "; ".join(str(v) for v in violations)))
                 if len(found.violating) < SHOWN:
                     found.violating.append(_shown(entry, violations, redact))
             else:

@@ -9,7 +9,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -70,11 +70,17 @@ def schema(kind: str) -> dict:
     return _resources()[KINDS[kind]]
 
 
-@cache
-def validator(kind: str) -> Draft202012Validator:
+@lru_cache(maxsize=256)
+def validator(kind: str, members: frozenset[str] | None = None) -> Draft202012Validator:
     """A validator built once per kind and reused; formats are asserted, not just annotated.
-    It validates the bundled schema: the same rules, without a reference lookup per payload."""
-    return Draft202012Validator(bundled(kind), registry=registry(), format_checker=format_checker())
+    It validates the bundled schema: the same rules, without a reference lookup per payload.
+
+    With `members`, the root's `properties` keep only those: `properties` judges each member apart, so a
+    member known to be valid costs nothing and the errors of the others are exactly those of the full schema."""
+    tree = bundled(kind)
+    if members is not None and isinstance(tree.get("properties"), dict):
+        tree = {**tree, "properties": {name: node for name, node in tree["properties"].items() if name in members}}
+    return Draft202012Validator(tree, registry=registry(), format_checker=format_checker())
 
 
 # Where a keyword's value holds subschemas (2020-12): a map of them, a list of them, or one.

@@ -234,10 +234,11 @@ def parse_json(raw: bytes | str) -> object:
     return document
 
 
-def check_document(kind: str, raw: bytes | str) -> tuple[object, list[Violation]]:
+def check_document(kind: str, raw: bytes | str, *, fast: bool = True) -> tuple[object, list[Violation]]:
     """Parse strictly, then validate: the document (None when it is not JSON) and every violation.
-    A body the fast path confirms valid skips both; anything else is judged here in full."""
-    document = fast_validation.confirmed(kind, raw)
+    A body the fast path confirms valid skips both (`fast=False`: it has declined this body already);
+    anything else is judged here in full."""
+    document = fast_validation.confirmed(kind, raw) if fast else fast_validation.UNCONFIRMED
     if document is not fast_validation.UNCONFIRMED:
         return document, []
     try:
@@ -272,7 +273,7 @@ def validate(kind: str, instance: object) -> list[Violation]:
     if fast_validation.confirms_valid(kind, instance):
         return []
     seen: dict[Violation, None] = {}
-    errors = validator(kind).iter_errors(instance)
+    errors = validator(kind, fast_validation.unconfirmed_members(kind, instance)).iter_errors(instance)
     # A wrong type makes every other rule at that path moot (null is not in the enum either): say it once.
     mistyped = set()
     for error in sorted(errors, key=lambda e: (e.validator != "type", [str(p) for p in e.absolute_path])):
@@ -289,6 +290,13 @@ def undocumented_fields(kind: str, instance: object) -> list[str]:
     """JSON paths of object members the schema does not list (drift, or a failure in strict mode), in document order."""
     members = documented_members(kind)
     found: list[str] = []
+    listed = members.get(())
+    if listed is not None and type(instance) is dict and listed.issuperset(instance):
+        for member in instance.values():
+            if type(member) is dict:
+                break
+        else:
+            return found  # every member documented and none an object: nothing deeper to look at
 
     def walk(keys: tuple[str, ...], path: str, value: object) -> None:
         listed = members.get(keys)

@@ -8,8 +8,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from contracts import fast_validation
+from contracts import checks, fast_validation
+from contracts.checks import RECORDED_CHECKS, Expectation, drift, judge_answer, run_checks
 from contracts.generate import corruption_targets, corruptions, valid_payloads
+from contracts.http import Exchange
 from contracts.server import SAMPLE_ORGANIZATION, envelope
 from contracts.validation import NotJSON, check_document, parse_json, validate
 
@@ -85,6 +87,22 @@ EDGE_CASES: dict[str, tuple[str, bytes | str]] = {
     "year 0000 date": ("organization", replaced("anniversaryDate", '"0000-01-01"')),
     "year 0000 date-time": ("organization", replaced("createdAt", '"0000-01-01T00:00:00Z"')),
     "year 0001": ("organization", replaced("anniversaryDate", '"0001-01-01"')),
+    "year 0000 escaped": ("organization", replaced("anniversaryDate", '"\\u0030000-01-01"')),
+    "year 0000 beside a wrong type": (
+        "organization",
+        with_member_of(
+            {k: v for k, v in SAMPLE_ORGANIZATION.items() if k not in ("anniversaryDate", "costCap")},
+            '"anniversaryDate": "0000-01-01", "costCap": "12"',
+        ),
+    ),
+    "a wrong type and a missing member": (
+        "organization",
+        with_member_of({k: v for k, v in SAMPLE_ORGANIZATION.items() if k != "name"}, '"costCap": "12"'),
+    ),
+    "duplicate name, blank before its colon": ("organization", with_member("organization", '"name" : 5')),
+    "duplicate name, tab before its colon": ("organization", with_member("organization", '"name"\t:"n"')),
+    "duplicate name, compact": ("organization", json.dumps(SAMPLE_ORGANIZATION, separators=(",", ":"))[:-1] + ',"name":5}'),
+    "duplicate name after an escaped quote": ("organization", with_member("organization", '"x": "a\\"", "name": 5')),
     "leap second UTC": ("organization", replaced("createdAt", '"2016-12-31T23:59:60Z"')),
     "leap second with offset": ("organization", replaced("updatedAt", '"2016-12-31T18:59:60.5-05:00"')),
     "misplaced leap second": ("organization", replaced("createdAt", '"2016-12-31T12:00:60Z"')),
@@ -141,7 +159,12 @@ def test_edge_cases_get_the_strict_verdict(name):
         "100,001 arrays",
         "year 0000 date",
         "year 0000 date-time",
+        "year 0000 escaped",
         "1.5E+400",
+        "duplicate name, blank before its colon",
+        "duplicate name, tab before its colon",
+        "duplicate name, compact",
+        "duplicate name after an escaped quote",
     ],
 )
 def test_the_fast_path_leaves_what_its_engines_read_differently_to_the_strict_path(name):
@@ -194,3 +217,28 @@ def test_switched_off_really_bypasses_the_fast_path(monkeypatch):
     assert calls == []
     check_document("organization", json.dumps(SAMPLE_ORGANIZATION))
     assert len(calls) == 1
+
+
+def full_checks(status: int, content_type: str, body: bytes, strict_fields: frozenset[str]) -> tuple[tuple, tuple]:
+    """What the gate's checks say about a whole answer, every body judged by the strict path alone."""
+    exchange = Exchange("GET", "", {}, status, "", {"Content-Type": content_type} if content_type else {}, body, 0.0)
+    with fast_validation.switched_off():
+        return tuple(run_checks(exchange, Expectation(status, strict_fields), RECORDED_CHECKS)), tuple(drift(exchange))
+
+
+def test_judging_a_whole_answer_says_what_the_full_checks_say():
+    """`judge_answer` (replay, load) skips the checks' machinery where it can: never with another verdict."""
+    bodies = [raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass") for _, raw in EDGE_CASES.values()]
+    for kind in KINDS:
+        bodies += [json.dumps(payload).encode() for payload in examples(valid_payloads(kind), 40)]
+        bodies += [json.dumps({**payload, "extra": {"deep": 1}}).encode() for payload in examples(valid_payloads(kind), 10)]
+        bodies += [c.document.encode() for target in corruption_targets(kind) for c in examples(corruptions(kind, target), 1)]
+    judged = 0
+    for body in bodies:
+        for status in (200, 402, 401, 503):
+            for content_type in ("application/json", "application/problem+json; charset=utf-8", "text/html", ""):
+                for strict in (frozenset(), frozenset({"organization", "error"})):
+                    checks._checked_cached.cache_clear()
+                    assert judge_answer(status, content_type, body, strict) == full_checks(status, content_type, body, strict), body
+                    judged += 1
+    assert judged > 1000

@@ -29,7 +29,7 @@ def test_each_response_is_judged_for_its_own_status():
 
 def test_an_undocumented_status_is_a_violation_whatever_its_body():
     (violation,) = judge(503, JSON, b"{}")
-    assert str(violation) == "HTTP status: expected a documented status (200, 400, 401, 402, 500, 502), got 503"
+    assert str(violation) == "HTTP status: expected a status the reference documents (200, 400, 401, 402, 500, 502), got 503"
 
 
 def test_undocumented_fields_are_violations_only_in_strict_mode():
