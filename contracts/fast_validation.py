@@ -16,7 +16,6 @@ has its own nesting limit (1024, where the strict path has one of its own).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -43,9 +42,14 @@ _MAX_CONTAINERS = 64
 # An integer literal of 19 digits or more may be beyond 64 bits, which orjson turns into a float
 # (the strict parser keeps an int): seen as a run of 19 zeros once every digit is made a zero.
 # Digits inside strings count too; that only costs a fallback.
-_DIGITS_AS_ZEROS = bytes.maketrans(b"0123456789", b"0" * 10)
+# The text read once for three guards: digits as zeros, `[` as `{`, blanks deleted. An integer literal of 19
+# digits or more may be beyond 64 bits, which orjson turns into a float (the strict parser keeps an int):
+# seen as a run of 19 zeros. Digits inside strings count too (and blanks between them go); that only
+# costs a fallback. Containers are counted as `{`; and a member name ends in `":` whatever blanks stood
+# before its colon.
+_SKETCH = bytes.maketrans(b"0123456789[", b"0000000000{")
+_BLANKS = b" \t\r\n"
 _LONG_DIGIT_RUN = b"0" * 19
-_SPACED_COLON = re.compile(rb'"[ \t\r\n]+:')  # a member name with blanks before its colon
 
 
 def _agreed(node: object) -> bool:
@@ -134,19 +138,20 @@ def unconfirmed_members(kind: str, document: object) -> frozenset[str] | None:
 def _parsed(raw: bytes) -> object:
     """The document the strict parser would return, parsed by orjson, or UNCONFIRMED when orjson's
     reading might differ from it (duplicates, long integers, deep or many containers) or fails."""
-    containers = raw.count(b"{") + raw.count(b"[")
-    if containers > _MAX_CONTAINERS or _LONG_DIGIT_RUN in raw.translate(_DIGITS_AS_ZEROS):
+    sketch = raw.translate(_SKETCH, _BLANKS)
+    containers = sketch.count(b"{")
+    if containers > _MAX_CONTAINERS or _LONG_DIGIT_RUN in sketch:
         return UNCONFIRMED
     try:
         document = orjson.loads(raw)
     except Exception:  # not JSON to orjson (NaN, 1e400, lone surrogates, ...): the strict path says why
         return UNCONFIRMED
     # Duplicate member names, which orjson drops silently (it keeps the last), show as a shortfall of members.
-    if containers == 1 and type(document) is dict and b'\\"' not in raw and _SPACED_COLON.search(raw) is None:
+    if containers == 1 and type(document) is dict and b'\\"' not in raw:
         # One object and no other container: it is the document. With no escaped quote, every `"` in the text
-        # delimits a string, so `":` is the end of a member name (after a value only `,` `}` `]` may follow),
-        # and with no blank before a colon each name is written so: one `":` per member written.
-        return document if raw.count(b'":') == len(document) else UNCONFIRMED
+        # delimits a string, so `":` in the sketch is the end of a member name (after a string value only `,`
+        # `}` `]` may follow): one per member written.
+        return document if sketch.count(b'":') == len(document) else UNCONFIRMED
     if b"\\u003" in raw and (b"\\u003a" in raw or b"\\u003A" in raw):
         return UNCONFIRMED  # `:` escaped inside a string would upset the member count below
     # Outside strings a `:` only ever ends a member name, so the text has one per member plus those inside
