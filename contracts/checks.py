@@ -121,10 +121,11 @@ _CACHED_BODY = 16 * 1024  # verdicts are remembered for bodies up to this size
 
 
 def judge_answer(
-    status: int, content_type: str, body: bytes, strict_fields: frozenset[str] = frozenset(), reason: str = ""
+    status: int, content_type: str, body: bytes, strict_fields: frozenset[str] = frozenset(), reason: str = "", *, with_drift: bool = True
 ) -> tuple[tuple[Violation, ...], tuple[str, ...]]:
     """The violations and drift of one whole answer that was not asked for a status (recorded, or under load):
-    `RECORDED_CHECKS` for the status it came with."""
+    `RECORDED_CHECKS` for the status it came with. `with_drift=False`: drift is not wanted, and of a valid
+    body it is not looked for (unless strict, where it is a violation)."""
     contract = CONTRACT.get(status)
     # What the checks would find without their machinery, where that can only be "nothing": a documented status
     # with no body documented, or a JSON body the fast path confirms (drift allowed, unless strict).
@@ -132,6 +133,8 @@ def judge_answer(
         return (), ()
     if contract is not None and contract.body is not None and is_json_media(content_type):
         document = fast_validation.confirmed(contract.body, body)
+        if document is not fast_validation.UNCONFIRMED and not with_drift and contract.body not in strict_fields:
+            return (), ()
         if document is not fast_validation.UNCONFIRMED:
             undocumented = tuple(undocumented_fields(contract.body, document))
             if not undocumented or contract.body not in strict_fields:

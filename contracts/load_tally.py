@@ -25,13 +25,13 @@ def judge(status: int, content_type: str, body: bytes, strict_fields: frozenset[
     """Every violation of one response, judged by the gate's checks for the status it came with."""
     if len(body) <= _CACHED_BODY:
         return _judge_cached(status, content_type, body, strict_fields)
-    return judge_answer(status, content_type, body, strict_fields)[0]
+    return judge_answer(status, content_type, body, strict_fields, with_drift=False)[0]
 
 
 @lru_cache(maxsize=256)
 def _judge_cached(status: int, content_type: str, body: bytes, strict_fields: frozenset[str]) -> tuple[Violation, ...]:
     # Under load the same answer comes back again and again (one account's organization changes rarely).
-    return judge_answer(status, content_type, body, strict_fields)[0]
+    return judge_answer(status, content_type, body, strict_fields, with_drift=False)[0]
 
 
 def _bounded(text: str, limit: int = TEXT_LIMIT) -> str:

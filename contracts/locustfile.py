@@ -15,6 +15,7 @@ Loaded by path, so imports are absolute (`contracts.…`): the package must be i
 from __future__ import annotations
 
 import os
+import random
 import sys
 import time
 import zlib
@@ -39,6 +40,7 @@ from contracts.config import (
 from contracts.load_report import load_summary, write_load_reports
 from contracts.load_tally import LoadTally, failure_name, judge
 from contracts.redaction import Redactor
+from contracts.scenarios import Scenario, load_scenarios
 from contracts.server import OPERATION_PATH
 
 REQUEST_NAME = OPERATION_PATH  # one row in Locust's statistics, whatever the host's path prefix
@@ -71,6 +73,8 @@ class LoadRun:
         self.judging = os.environ.get(JUDGE_SWITCH, "1") != "0"
         self.timeout = DEFAULT_TIMEOUT
         self.strict_fields: frozenset[str] = frozenset()
+        self.scenarios: list[Scenario] = []
+        self.scenario_share = 0.0  # of requests, sent through a scenario (chosen evenly among them)
         self.started = time.time()
         self.tally = LoadTally()
         self.worker_snapshots: dict[str, dict] = {}  # master: the latest cumulative counts of each worker
@@ -80,14 +84,28 @@ class LoadRun:
         """Read when a test starts: a worker gets the master's options only then."""
         self.timeout = check_timeout(options.request_timeout)
         self.strict_fields = check_strict_fields(options.strict_fields)
+        sends = not isinstance(self.environment.runner, MasterRunner)  # a master sends no request: no scenario to read
+        self.scenarios = list(load_scenarios(options.scenarios).values()) if options.scenarios and sends else []
+        self.scenario_share = check_share(options.scenario_share) if self.scenarios else 0.0
+        for scenario in self.scenarios:
+            for secret in scenario.credentials.secret_values() if scenario.credentials else ():
+                self.redact.add(secret)
 
-    def headers(self) -> dict[str, str]:
-        assert self.credentials is not None
+    def next_scenario(self) -> Scenario | None:
+        """The scenario the next request goes through, or None for the plain request with the configured credentials."""
+        if self.scenarios and random.random() < self.scenario_share:
+            return random.choice(self.scenarios)
+        return None
+
+    def headers(self, scenario: Scenario | None = None) -> dict[str, str]:
+        credentials = scenario.credentials if scenario is not None and scenario.credentials is not None else self.credentials
+        assert credentials is not None
         return {
-            "Authorization": self.credentials.authorization(),
+            "Authorization": credentials.authorization(),
             "Accept": "application/json",
             "Accept-Encoding": "gzip, deflate",
             "User-Agent": f"organization-contracts/{__version__} (locust)",
+            **(scenario.headers if scenario is not None else {}),
         }
 
     def verdict(self, status: int, content_type: str, body: bytes) -> ContractFailure | None:
@@ -140,6 +158,20 @@ def add_options(parser: Any) -> None:
         metavar="KINDS",
         help="undocumented fields are violations: alone for every body, or organization,error",
     )
+    group.add_argument(
+        "--scenarios",
+        default="",
+        env_var="LOCUST_SCENARIOS",
+        metavar="FILE",
+        help="the gate's scenarios file ([status.NNN] headers, query, credentials): each scenario joins the mix of requests",
+    )
+    group.add_argument(
+        "--scenario-share",
+        default="50",
+        env_var="LOCUST_SCENARIO_SHARE",
+        metavar="PERCENT",
+        help="with --scenarios, the percentage of requests sent through a scenario, chosen evenly among them (default 50)",
+    )
 
 
 @events.init.add_listener
@@ -165,11 +197,28 @@ def start(environment: Environment, **_: Any) -> None:
 @events.test_start.add_listener
 def test_started(environment: Environment, **_: Any) -> None:
     run = current_run()
-    run.configure(environment.parsed_options)
+    try:
+        run.configure(environment.parsed_options)  # a worker's first sight of the master's options
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        environment.process_exit_code = exits.BAD_CONFIGURATION
+        if environment.runner is not None:
+            environment.runner.quit()
+        return
     run.started = time.time()
     run.tally = LoadTally()
     run.worker_snapshots.clear()
     run.final_reports.clear()
+
+
+def check_share(value: object) -> float:
+    try:
+        share = float(str(value).strip().removesuffix("%"))
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 100:
+        raise ConfigError(f"--scenario-share {value!r}: expected a percentage from 0 to 100")
+    return share / 100
 
 
 # -- master and workers -------------------------------------------------------------------------------
@@ -245,21 +294,21 @@ class ContractUser(FastHttpUser):
         # No cookie jar: a cookie the target sets must not authenticate the next request in place of the credentials.
         self.client.client.cookiejar = None
 
-    # Extension point, scenarios: when `contracts.scenarios` (`--scenarios FILE`, `[status.NNN]` with headers, query
-    # and credentials) is available, each scenario becomes one more weighted task here, sending its own request
-    # through `_exchange`; every answer is still judged for the status it came with.
     @task
     def get_organization(self) -> None:
+        """The plain request with the configured credentials, or, with --scenarios, sometimes one of the scenarios."""
         run = current_run()
+        scenario = run.next_scenario()
+        name = REQUEST_NAME if scenario is None else f"{REQUEST_NAME} ({scenario.status} scenario)"
         started = time.perf_counter()
         try:
             # requests' and geventhttpclient's timeouts bound each socket operation; this bounds the whole exchange.
             with gevent.Timeout(run.timeout, NoAnswer(f"no complete answer within {run.timeout:g}s")):
-                self._exchange(run, started)
+                self._exchange(run, scenario, name, started)
         except NoAnswer as exc:
             self.environment.events.request.fire(
                 request_type="GET",
-                name=REQUEST_NAME,
+                name=name,
                 response_time=(time.perf_counter() - started) * 1000,
                 response_length=0,
                 response=None,
@@ -267,8 +316,11 @@ class ContractUser(FastHttpUser):
                 exception=run.unanswered(str(exc)),
             )
 
-    def _exchange(self, run: LoadRun, started: float) -> None:
-        with self.client.get(OPERATION_PATH, name=REQUEST_NAME, headers=run.headers(), stream=True, catch_response=True) as response:
+    def _exchange(self, run: LoadRun, scenario: Scenario | None, name: str, started: float) -> None:
+        query = dict(scenario.query) if scenario is not None and scenario.query else None
+        with self.client.get(
+            OPERATION_PATH, name=name, headers=run.headers(scenario), params=query, stream=True, catch_response=True
+        ) as response:
             if not response.status_code:  # no HTTP answer at all: Locust reports its own error
                 run.tally.unanswered(type(response.error).__name__ if response.error else "no answer", run.redact)
                 return

@@ -267,6 +267,44 @@ def test_an_answer_that_never_completes_in_time_or_memory_is_bounded_and_not_jud
     assert reason in run.locust_failures()
 
 
+OTHER_TOKEN = "another-account-token-5f0e9c1d"  # a valid-looking token the reference server does not accept: 401
+
+
+def write_scenarios(folder: Path) -> None:
+    """The gate's scenarios file, as a load run reads it: statuses the reference server gives on request, and other credentials."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "scenarios.toml").write_text(
+        '[status.402]\nheaders = { Prefer = "code=402" }\n'
+        '[status.502]\nheaders = { Prefer = "code=502" }\nquery = { probe = "yes" }\n'
+        '[status.400]\ncredentials = { token_env = "LOAD_OTHER_TOKEN" }\n',
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_scenarios_join_the_mix_and_every_answer_is_judged_for_its_own_status(reference_url, tmp_path, workers):
+    write_scenarios(tmp_path)
+    run = run_locust(
+        reference_url,
+        "--scenarios",
+        "scenarios.toml",
+        "--scenario-share",
+        "60",
+        folder=tmp_path,
+        workers=workers,
+        env={"LOAD_OTHER_TOKEN": OTHER_TOKEN},
+    )
+    summary = run.summary
+    assert run.returncode == 0, run.output
+    # 402 and 502 on request; the other account's token is refused (401); the rest are the plain request's 200s.
+    assert set(summary["statuses"]) == {"200", "401", "402", "502"}, summary["statuses"]
+    assert summary["violating"] == 0 and summary["responses"] == run.locust_requests()
+    for status in ("402", "502"):
+        assert summary["statuses"][status]["responses"] > 0
+    assert "(402 scenario)" in run.output and "(502 scenario)" in run.output  # one row of Locust's statistics each
+    assert OTHER_TOKEN not in run.everything_written() and TOKEN not in run.everything_written()
+
+
 # -- configuration and isolation ---------------------------------------------------------------------------------
 
 
@@ -276,9 +314,17 @@ def test_an_answer_that_never_completes_in_time_or_memory_is_bounded_and_not_jud
         ((), {"CONTRACT_API_TOKEN": ""}, "error: no credentials: set CONTRACT_API_TOKEN"),
         (("--strict-fields", "bodies"), None, "error: --strict-fields 'bodies' names unknown kind(s) bodies"),
         (("--request-timeout", "-1"), None, "error: --request-timeout '-1' is not a positive number of seconds"),
+        (("--scenarios", "absent.toml"), None, "error: --scenarios absent.toml: cannot read the file"),
+        (
+            ("--scenarios", "scenarios.toml", "--scenario-share", "150"),
+            {"LOAD_OTHER_TOKEN": OTHER_TOKEN},
+            "error: --scenario-share '150': expected a percentage",
+        ),
+        (("--scenarios", "scenarios.toml"), {"LOAD_OTHER_TOKEN": ""}, "environment variable LOAD_OTHER_TOKEN is unset or empty"),
     ],
 )
 def test_bad_configuration_is_one_line_and_exit_4(reference_url, tmp_path, args, env, line):
+    write_scenarios(tmp_path)
     run = run_locust(reference_url, *args, env=env, folder=tmp_path)
     assert run.returncode == 4, run.output
     assert line in run.output and "Traceback" not in run.output
