@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import io
+import ipaddress
 import os
 import socket
 import threading
@@ -111,6 +112,7 @@ class _Deadline:
         self.ends = time.monotonic() + seconds
         self.received = 0
         self.expired = False
+        self.unresolved = ""  # a host name the resolver did not answer for in time
         self._done = False
         self._lock = threading.Lock()
         self._watched: list[socket.socket] = []
@@ -205,11 +207,33 @@ class _WatchedSocket:
         return getattr(self._sock, name)
 
 
+def _resolves_within(host: str, port: int, seconds: float) -> bool:
+    """Whether the host name resolves (or fails to) within `seconds`. getaddrinfo blocks in the C library,
+    where no socket timeout and no watchdog reach, so it runs in a thread of its own that is waited for
+    only that long; a resolver stuck for minutes is left to finish behind the exchange's back."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True  # an address: nothing to resolve
+    except ValueError:
+        pass
+    answered = threading.Event()
+
+    def look_up() -> None:
+        with contextlib.suppress(OSError, UnicodeError):  # a name that does not resolve is urllib3's to report
+            socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+        answered.set()
+
+    threading.Thread(target=look_up, name=f"resolve {host}", daemon=True).start()
+    return answered.wait(seconds)
+
+
 class _BoundedConnectionMixin:
     """Connects within the time left to the exchange, and hands http.client a watched socket."""
 
     timeout: float | None
     sock: object
+    _dns_host: str
+    port: int
 
     def _new_conn(self) -> socket.socket:
         deadline = _deadline()
@@ -217,6 +241,11 @@ class _BoundedConnectionMixin:
             left = deadline.remaining()
             if left <= 0:
                 raise urllib3.exceptions.ConnectTimeoutError(self, "no time left to connect")
+            # Resolved first within the time left; urllib3 then asks the resolver again, which has just answered.
+            if not _resolves_within(self._dns_host, self.port, left):
+                deadline.unresolved = self._dns_host
+                raise urllib3.exceptions.ConnectTimeoutError(self, f"host name {self._dns_host} did not resolve in time")
+            left = deadline.remaining()
             self.timeout = min(self.timeout, left) if isinstance(self.timeout, int | float) and self.timeout > 0 else left
         sock = super()._new_conn()  # type: ignore[misc]
         if deadline is not None:
@@ -265,8 +294,18 @@ def _bounded_adapter(*, retry_connect: bool) -> HTTPAdapter:
     # Retry only failures to connect: a request that reached the server is never repeated,
     # so a contract failure can't be retried into a pass.
     # read=False re-raises a read failure as itself (not wrapped as a connection error).
-    retry = Retry(total=None, connect=2 if retry_connect else 0, read=False, redirect=0, status=0, other=0, backoff_factor=0.2)
+    retry = _BoundedRetry(total=None, connect=2 if retry_connect else 0, read=False, redirect=0, status=0, other=0, backoff_factor=0.2)
     return _BoundedAdapter(max_retries=retry)
+
+
+class _BoundedRetry(Retry):
+    """urllib3's retries, whose pause between attempts never outlasts the exchange's deadline: a pause
+    that would reach it is skipped, so the last attempt still says why it failed (refused, say)."""
+
+    def _sleep_backoff(self) -> None:
+        pause, deadline = self.get_backoff_time(), _deadline()
+        if pause > 0 and (deadline is None or pause < deadline.remaining()):
+            time.sleep(pause)
 
 
 class _ExactAuthorization(requests.auth.AuthBase):
@@ -363,6 +402,10 @@ class TargetClient:
                 failure = exc
             deadline.finish()
         where, elapsed = f"{method} {url}", time.monotonic() - started
+        if deadline.unresolved and not deadline.received:
+            raise TargetUnreachable(
+                f"{where}: host name {deadline.unresolved} did not resolve (DNS) within {self.timeout_name} {timeout:g}s after {elapsed:.1f}s"
+            )
         if deadline.expired:
             if deadline.received == 0:
                 raise TargetUnreachable(f"{where}: no answer within {self.timeout_name} {timeout:g}s after {elapsed:.1f}s")

@@ -5,6 +5,8 @@ that broke HTTP told apart from one that never answered. Real loopback servers t
 from __future__ import annotations
 
 import json
+import socket
+import threading
 import time
 
 import pytest
@@ -89,6 +91,44 @@ def test_silence_is_no_answer_at_the_deadline(raw):
     failure, elapsed = timed(lambda: client_for(raw(silent(5)), timeout=0.5).get_organization(credentials=None))
     assert isinstance(failure, TargetUnreachable) and "no answer within --request-timeout 0.5s" in str(failure)
     assert 0.5 <= elapsed < 1
+
+
+@pytest.fixture
+def stuck_resolver(monkeypatch):
+    """A resolver that never answers for `stuck.test` (as one whose servers drop queries): the C library's
+    getaddrinfo blocks where no socket timeout reaches. Every other name resolves as usual."""
+    resolve = socket.getaddrinfo
+    release = threading.Event()
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host == "stuck.test":
+            release.wait(30)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield "http://stuck.test:8080"
+    release.set()
+
+
+@pytest.mark.parametrize("call", ["get_organization", "probe"])
+def test_a_resolver_that_never_answers_is_bounded_by_the_deadline(stuck_resolver, call):
+    client = client_for(stuck_resolver, timeout=0.5)
+    exchange = client.probe if call == "probe" else lambda: client.get_organization(credentials=None)
+    failure, elapsed = timed(exchange)
+    assert isinstance(failure, TargetUnreachable), failure
+    assert "host name stuck.test did not resolve (DNS) within --request-timeout 0.5s" in str(failure)
+    assert 0.5 <= elapsed < 0.8
+
+
+def test_retries_of_a_refused_connection_never_pause_past_the_deadline():
+    with socket.socket() as closed:  # a port nobody listens on: each attempt is refused at once
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    # Three attempts with urllib3's backoff would pause 0.4 s before the last; the deadline is 0.3 s.
+    failure, elapsed = timed(lambda: client_for(f"http://127.0.0.1:{port}", timeout=0.3).get_organization(credentials=None))
+    assert isinstance(failure, TargetUnreachable) and "connection refused" in str(failure), failure
+    assert elapsed < 0.38
 
 
 def test_the_probe_has_the_same_deadline(raw):
