@@ -71,7 +71,7 @@ class LoadTally:
 
     def observe(self, status: int, violations: tuple[Violation, ...], content_type: str, body: bytes, redact: Redactor) -> None:
         """Count one judged response; the first few violating ones of each status are kept as examples."""
-        tally = self.statuses.setdefault(status, StatusTally())
+        tally = self.statuses.get(status) or self.statuses.setdefault(status, StatusTally())  # no new tally per response
         tally.responses += 1
         if not violations:
             return
