@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import ijson
@@ -375,12 +376,17 @@ def _guarded(label: str, kind: str, build: Callable[[str, Any], Recorded], item:
 # -- reading files in chunks --------------------------------------------------------------------
 
 
-def _is_har(path: Path) -> bool:
+_SNIFF = 1024 * 1024  # bytes of the first line read to tell HAR from JSON Lines
+_FIRST_KEY = re.compile(rb'\A\s*\{\s*"([^"\\]{0,64})"')
+
+
+def _is_har(first: bytes, suffix: str = "") -> bool:
     """A `.har` file, or a JSON document whose first line is not one whole JSON Lines entry."""
-    if path.suffix.lower() == ".har":
+    if suffix.lower() == ".har":
         return True
-    with path.open("rb") as handle:
-        first = handle.readline(1024 * 1024)
+    if len(first) >= _SNIFF and not first.endswith(b"\n"):  # a first line longer than the sniff: judge by its first member
+        key = _FIRST_KEY.match(first)
+        return key is not None and key.group(1) == b"log"
     try:
         entry = orjson.loads(first)
     except orjson.JSONDecodeError:
@@ -388,55 +394,77 @@ def _is_har(path: Path) -> bool:
     return isinstance(entry, dict) and "log" in entry and "status" not in entry
 
 
+class _Prefixed:
+    """A binary stream whose first bytes were read to tell its format, put back in front (stdin cannot seek)."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self.head, self.rest = head, rest
+
+    def read(self, size: int = -1) -> bytes:
+        if not self.head:
+            return self.rest.read(size)
+        if size < 0:
+            data, self.head = self.head + self.rest.read(), b""
+        else:
+            data, self.head = self.head[:size], self.head[size:]
+        return data
+
+
 def chunks(path: Path, label: str) -> Iterator[Chunk]:
-    return _har_chunks(path, label) if _is_har(path) else _line_chunks(path, label)
+    with path.open("rb") as handle:
+        yield from stream_chunks(handle, label, suffix=path.suffix)
 
 
-def _line_chunks(path: Path, label: str) -> Iterator[Chunk]:
+def stream_chunks(stream: BinaryIO, label: str, *, suffix: str = "") -> Iterator[Chunk]:
+    """The chunks of one capture read from a stream (a file, or standard input), HAR or JSON Lines."""
+    first = stream.readline(_SNIFF)
+    handle = _Prefixed(first, stream)
+    return _har_chunks(handle, label) if _is_har(first, suffix) else _line_chunks(handle, label)
+
+
+def _line_chunks(handle: _Prefixed, label: str) -> Iterator[Chunk]:
     """Blocks of whole lines, numbered; a line longer than MAX_LINE is skipped with a note."""
     number = 1  # the number of the first line in `carry`
     carry = b""
     skipping = False
-    with path.open("rb") as handle:
-        while block := handle.read(_BLOCK):
-            if skipping:
-                end = block.find(b"\n")
-                if end < 0:
-                    continue
-                block, skipping = block[end + 1 :], False
-                number += 1
-            carry += block
-            end = carry.rfind(b"\n")
+    while block := handle.read(_BLOCK):
+        if skipping:
+            end = block.find(b"\n")
             if end < 0:
-                if len(carry) > MAX_LINE:
-                    yield Chunk(label, number, notes=((number, f"line longer than {MAX_LINE:,} bytes: not judged"),))
-                    carry, skipping = b"", True
                 continue
-            whole, carry = carry[:end], carry[end + 1 :]
-            yield Chunk(label, number, lines=whole)
-            number += whole.count(b"\n") + 1
+            block, skipping = block[end + 1 :], False
+            number += 1
+        carry += block
+        end = carry.rfind(b"\n")
+        if end < 0:
+            if len(carry) > MAX_LINE:
+                yield Chunk(label, number, notes=((number, f"line longer than {MAX_LINE:,} bytes: not judged"),))
+                carry, skipping = b"", True
+            continue
+        whole, carry = carry[:end], carry[end + 1 :]
+        yield Chunk(label, number, lines=whole)
+        number += whole.count(b"\n") + 1
     if carry and not skipping:
         yield Chunk(label, number, lines=carry)
 
 
-def _har_chunks(path: Path, label: str) -> Iterator[Chunk]:
+def _har_chunks(handle: _Prefixed, label: str) -> Iterator[Chunk]:
     batch: list = []
     first = 1
-    with path.open("rb") as handle:
-        try:
-            for number, entry in enumerate(ijson.items(handle, "log.entries.item", use_float=True), start=1):
-                batch.append(entry)
-                if len(batch) == _HAR_BATCH:
-                    yield Chunk(label, first, entries=batch)
-                    batch, first = [], number + 1
-        except ijson.JSONError as exc:
-            if batch:
+    try:
+        for number, entry in enumerate(ijson.items(handle, "log.entries.item", use_float=True), start=1):
+            batch.append(entry)
+            if len(batch) == _HAR_BATCH:
                 yield Chunk(label, first, entries=batch)
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            position = first + len(batch)
-            yield Chunk(
-                label, position, notes=((position, f"the HAR document is not valid JSON from here on ({reason}): the rest is not judged"),)
-            )
-            return
+                batch, first = [], number + 1
+    except ijson.JSONError as exc:
+        if batch:
+            yield Chunk(label, first, entries=batch)
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        position = first + len(batch)
+        yield Chunk(
+            label, position, notes=((position, f"the HAR document is not valid JSON from here on ({reason}): the rest is not judged"),)
+        )
+        return
     if batch:
         yield Chunk(label, first, entries=batch)

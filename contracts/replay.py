@@ -5,6 +5,7 @@ schemas, strictness and drift); an undocumented status is a violation; other exc
 ignored. One line per violating exchange on stdout (`FILE#N: STATUS $.path: expected …, got …`), a
 per-status table on stderr. Exit 0 when every exchange conforms, 1 when any does not, 2 for a usage
 error or an entry that cannot be read, 5 when the captures hold no exchange of this operation.
+`-` reads a capture from standard input (`zcat gateway.jsonl.gz | python -m contracts replay -`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import exits
-from .captures import MAX_BODY, Chunk, Recorded, chunks, recorded
+from .captures import MAX_BODY, Chunk, Recorded, chunks, recorded, stream_chunks
 from .checks import RECORDED_CHECKS, Expectation, body_matches_schema, judge_answer, only_documented_fields, run_checks
 from .config import CLIENT_SECRET_ENV, TOKEN_ENV, ConfigError, check_strict_fields, credentials_from_env
 from .redaction import Redactor
@@ -31,6 +32,7 @@ from .violations import Violation
 
 CONFORM, VIOLATED, UNREADABLE = 0, 1, 2
 SHOWN = 50  # exchanges shown in full in the report; the rest are counted
+STDIN = "<stdin>"  # how entries read from standard input ("-") are labelled: <stdin>#N
 _SHOWN_BODY = 64 * 1024  # bytes of a body shown in the report
 _MAX_SECRETS = 1000  # distinct capture secrets also masked across exchanges (each exchange's own are always masked)
 # A body the capture did not keep can only be judged by its status and headers.
@@ -208,7 +210,7 @@ def replay(paths: list[Path], *, options: Options, jobs: int, out: TextIO | None
 
     def work() -> Iterator[Chunk]:
         for path in paths:
-            yield from chunks(path, str(path))
+            yield from stream_chunks(sys.stdin.buffer, STDIN) if str(path) == "-" else chunks(path, str(path))
 
     for found in _in_order(work(), options, jobs):
         total.add(found)
@@ -267,7 +269,11 @@ def run(args: argparse.Namespace) -> int:
     known = regression.known.entries if regression.known else frozenset()
     options = Options(check_strict_fields(args.strict_fields), _environment_secrets(), known)
     paths = [Path(name) for name in args.files]
+    if args.files.count("-") > 1:
+        raise ConfigError("standard input ('-') can be read once: name it once")
     for path in paths:  # every capture readable before any verdict
+        if str(path) == "-":
+            continue
         if not path.is_file():
             raise ConfigError(f"cannot read {path}: {'no such file' if not path.exists() else 'not a file'}")
         try:
@@ -278,7 +284,7 @@ def run(args: argparse.Namespace) -> int:
     for row in table(verdicts):
         print(row, file=sys.stderr)
     code = verdicts.exit_code()
-    record = record_of(verdicts, [str(p) for p in paths], started=started, exit_status=code, options=options)
+    record = record_of(verdicts, [STDIN if str(p) == "-" else str(p) for p in paths], started=started, exit_status=code, options=options)
     redact = Redactor((*verdicts.secrets, *options.environment_secrets))
     regression.seen = {identity: f"{identity[0]} {identity[2]} ({identity[1]})" for identity in verdicts.seen}
     regression.known_seen = set(verdicts.known)
@@ -298,7 +304,12 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    command.add_argument("files", nargs="+", metavar="FILE", help="HAR 1.2 files (.har) or JSON Lines captures, one exchange per line")
+    command.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="HAR 1.2 files (.har) or JSON Lines captures, one exchange per line; - reads standard input",
+    )
     command.add_argument("--report", metavar="DIR", help="write report.html, junit.xml and summary.json there")
     command.add_argument(
         "--jobs", type=_jobs, default=default_jobs(), metavar="N", help="processes judging in parallel (default: the CPU count)"

@@ -361,6 +361,45 @@ def test_reports_in_the_gate_formats(tmp_path, capsys):
     assert 'failures="2"' in junit and "chromium.har#4: $.costCap" in junit
 
 
+# -- standard input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", ["har", "jsonl"])
+def test_a_capture_piped_to_standard_input_is_judged_like_a_file(tmp_path, form):
+    """`zcat capture.gz | replay -`: the format is told from the first line, which stdin cannot re-read."""
+    if form == "har":
+        data = chromium_har(tmp_path).read_bytes()
+        expected = ['<stdin>#4: 200 $.costCap: expected number, got "12" (string)']
+    else:
+        data = secret_capture(tmp_path).read_bytes()
+        expected = None
+    command = [sys.executable, "-m", "contracts", "replay", "-", "--jobs", "2"]
+    done = subprocess.run(command, cwd=REPO, input=data, capture_output=True, timeout=60)
+    stdout, stderr = done.stdout.decode(), done.stderr.decode()
+    assert done.returncode == 1, stderr
+    lines = stdout.splitlines()
+    assert lines and all(line.startswith("<stdin>#") for line in lines)
+    if expected:
+        assert lines[0] == expected[0]
+    else:
+        for secret in SECRETS:
+            assert secret not in stdout + stderr
+
+
+def test_a_first_line_longer_than_the_sniff_is_still_told_apart(tmp_path, capsys):
+    """A JSON Lines capture whose first line holds a body of megabytes, and a HAR written on one line."""
+    padding = "x" * (2 * captures._SNIFF)
+    lines = write_lines(tmp_path / "big.jsonl", [{"status": 200, "headers": JSON, "body": organization(note=padding)}, {"status": 503}])
+    code, out, _ = run(lines, capsys=capsys)
+    assert code == 1 and out.splitlines() == [
+        f"{lines}#2: 503 HTTP status: expected a status the reference documents (200, 400, 401, 402, 500, 502), got 503"
+    ]
+    one_line = tmp_path / "one-line.json"  # no .har suffix: told by its first member, "log"
+    one_line.write_text(json.dumps({"log": {"entries": [har_entry(f"{BASE}/account/organization", 503, text=padding)]}}), encoding="utf-8")
+    code, out, _ = run(one_line, capsys=capsys)
+    assert code == 1 and out.startswith(f"{one_line}#1: 503 HTTP status")
+
+
 # -- usage errors -------------------------------------------------------------------------------
 
 
@@ -371,6 +410,7 @@ def test_reports_in_the_gate_formats(tmp_path, capsys):
         (["."], "error: cannot read .: not a file"),
         (["--strict-fields=plans", "x.jsonl"], "--strict-fields 'plans' names unknown kind(s) plans"),
         (["--jobs", "0", "x.jsonl"], "--jobs '0': expected a whole number of processes, at least 1"),
+        (["-", "x.jsonl", "-"], "error: standard input ('-') can be read once: name it once"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(tmp_path, args, says):
