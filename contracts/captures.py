@@ -1,7 +1,8 @@
 """Recorded traffic read from captures: HAR 1.2 (browsers, Playwright, mitmproxy) and JSON Lines (gateways).
 
-Captures are read in chunks, so a file of any size is judged in bounded memory: `chunks(path)` yields
-raw blocks of whole JSON lines, or batches of HAR entries streamed with ijson; `recorded(chunk)` turns
+Captures are read in chunks, so a file of any size is judged in bounded memory: `chunks(path)` (or
+`stream_chunks(stream)`, for standard input) yields raw blocks of whole JSON lines, or batches of HAR
+entries streamed with ijson; `recorded(chunk)` turns
 one chunk into `Recorded` exchanges (or the reason an entry cannot be read), each with its secrets
 already masked: credentials in headers and URLs are replaced, and their values kept for a `Redactor`
 so an echo of them in a body is masked too. The capture itself is only ever read.
