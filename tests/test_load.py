@@ -20,7 +20,7 @@ import pytest
 from werkzeug.wrappers import Request, Response
 
 from contracts.config import Credentials
-from contracts.server import SAMPLE_ORGANIZATION, envelope
+from contracts.server import SAMPLE_ORGANIZATION, ReferenceApp, envelope
 from tests.faults import GATEWAY_PAGE, FaultApp
 
 from .support import GATE_ENV_VARS, REPO, TOKEN
@@ -275,17 +275,28 @@ def write_scenarios(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "scenarios.toml").write_text(
         '[status.402]\nheaders = { Prefer = "code=402" }\n'
-        '[status.502]\nheaders = { Prefer = "code=502" }\nquery = { probe = "yes" }\n'
+        '[status.502]\nquery = { upstream = "fail" }\n'
         '[status.400]\ncredentials = { token_env = "LOAD_OTHER_TOKEN" }\n',
         encoding="utf-8",
     )
 
 
+def staging_like(reference: ReferenceApp):
+    """The reference server, except that `?upstream=fail` (not `Prefer`) makes it answer 502, as a staging build might."""
+
+    def app(environ, start_response):
+        if Request(environ).args.get("upstream") == "fail":
+            environ = {**environ, "HTTP_PREFER": "code=502"}
+        return reference(environ, start_response)
+
+    return app
+
+
 @pytest.mark.parametrize("workers", [0, 2])
-def test_scenarios_join_the_mix_and_every_answer_is_judged_for_its_own_status(reference_url, tmp_path, workers):
+def test_scenarios_join_the_mix_and_every_answer_is_judged_for_its_own_status(serve, tmp_path, workers):
     write_scenarios(tmp_path)
     run = run_locust(
-        reference_url,
+        serve(staging_like(ReferenceApp(Credentials.bearer(TOKEN)))),
         "--scenarios",
         "scenarios.toml",
         "--scenario-share",
@@ -296,7 +307,7 @@ def test_scenarios_join_the_mix_and_every_answer_is_judged_for_its_own_status(re
     )
     summary = run.summary
     assert run.returncode == 0, run.output
-    # 402 and 502 on request; the other account's token is refused (401); the rest are the plain request's 200s.
+    # 402 by header, 502 by query; the other account's token is refused (401); the rest are the plain request's 200s.
     assert set(summary["statuses"]) == {"200", "401", "402", "502"}, summary["statuses"]
     assert summary["violating"] == 0 and summary["responses"] == run.locust_requests()
     for status in ("402", "502"):
