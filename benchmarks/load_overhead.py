@@ -5,10 +5,11 @@ One headless Locust process (`contracts/locustfile.py`, FastHttpUser) pinned to 
 off and leaves everything else the same (request, body read, Locust's statistics). Runs alternate on/off;
 each row is the median of the runs, and the ratio is checks on / checks off.
 
-The target is a small asyncio server answering every request with a valid organization (keep-alive),
-so that the worker, not the target, is what saturates: werkzeug's reference server tops out first.
-Two bodies: the same body every time (as one account's organization is: verdicts come from the cache),
-and a different body every time (each one validated in full).
+Three targets. The reference server (werkzeug, as the gate runs it; it saturates before the worker
+does, so this row shows whether judging costs any load against it). Then a small asyncio server
+answering every request with a valid organization (keep-alive), so that the worker, not the target,
+is what saturates, with two bodies: the same body every time (as one account's organization is:
+verdicts are remembered), and a different body every time (each one validated).
 
     python benchmarks/load_overhead.py [--runs 5] [--seconds 5] [--users 32]
 """
@@ -26,9 +27,12 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-from contracts.server import SAMPLE_ORGANIZATION
+from contracts.config import Credentials
+from contracts.server import SAMPLE_ORGANIZATION, ReferenceApp, RunningServer
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token-0123456789abcdef"
@@ -101,8 +105,19 @@ def main() -> int:
     _pin(1)  # the target's core; the Locust process pins itself to core 0
     print(f"Python {platform.python_version()}, {os.cpu_count()} cores, {args.runs} runs of {args.seconds}s, {args.users} users")
     print("| body | checks off (req/s) | checks on (req/s) | on / off |\n|---|---:|---:|---:|")
-    for varying in (False, True):
-        url, loop = start_target(varying)
+    targets = [
+        ("the reference server (werkzeug), its one body", None),
+        ("the same body every response", False),
+        ("a new body every response", True),
+    ]
+    for label, varying in targets:
+        stop: Callable[[], object]
+        if varying is None:
+            server = RunningServer(ReferenceApp(Credentials.bearer(TOKEN)))
+            url, stop = server.url, server.close
+        else:
+            url, loop = start_target(varying)
+            stop = partial(loop.call_soon_threadsafe, loop.stop)
         rates: dict[bool, list[float]] = {True: [], False: []}
         for _ in range(args.runs):
             for judging in (False, True):
@@ -110,9 +125,8 @@ def main() -> int:
                 if failures:
                     print(f"warning: {failures} failures in a run (judging={judging})", file=sys.stderr)
                 rates[judging].append(rate)
-        loop.call_soon_threadsafe(loop.stop)
+        stop()
         off, on = statistics.median(rates[False]), statistics.median(rates[True])
-        label = "a new body every response" if varying else "the same body every response"
         print(f"| {label} | {off:,.0f} | {on:,.0f} | {on / off:.2f} |", flush=True)
     return 0
 
