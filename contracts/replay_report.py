@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -26,11 +27,19 @@ class ReplayRecord(RunRecord):
         return {**super().as_dict(), "replay": self.replay}
 
 
-def _result(tally: StatusTally, violating: list[str]) -> TestResult:
-    """The recorded exchanges of one status, judged as one test of it."""
-    outcome = "failed" if tally.violating else "passed"
-    reasons = [f"{tally.violating:,} of {tally.exchanges:,} exchanges violate", *violating] if tally.violating else []
-    return TestResult(f"{tally.exchanges:,} recorded exchanges", outcome, verified=True, reason="; ".join(reasons))
+PATHS_NAMED = 5  # paths named in a status's verdict, the most frequent first; every exchange shown is further down
+
+
+def _result(tally: StatusTally, status: int, verdicts: Verdicts) -> TestResult:
+    """The recorded exchanges of one status, judged as one test of it: how many violate, where, and the first."""
+    if not tally.violating:
+        return TestResult(f"{tally.exchanges:,} recorded exchanges", "passed", verified=True)
+    paths = Counter({path: n for (of, _, path), n in (verdicts.seen - verdicts.known).items() if of == status})
+    named = ", ".join(f"{path} ({n:,})" for path, n in paths.most_common(PATHS_NAMED))
+    more = f" and {len(paths) - PATHS_NAMED:,} more" if len(paths) > PATHS_NAMED else ""
+    first = next((f"{s.label}: {'; '.join(s.violations)}" for s in verdicts.violating if s.status == status), "")
+    reason = f"{tally.violating:,} of {tally.exchanges:,} exchanges violate, at {named}{more}; the first: {first}"
+    return TestResult(f"{tally.exchanges:,} recorded exchanges", "failed", verified=True, reason=reason)
 
 
 def record_of(verdicts: Verdicts, files: list[str], *, started: float, exit_status: int, options: Options) -> ReplayRecord:
@@ -45,9 +54,8 @@ def record_of(verdicts: Verdicts, files: list[str], *, started: float, exit_stat
         if tally is None or not tally.exchanges:
             record.not_selected[status] = "no exchange with this status in the captures"
             continue
-        shown = [f"{s.label}: {'; '.join(s.violations)}" for s in verdicts.violating if s.status == status]
         record.selected.add(status)
-        record.results[status] = [_result(tally, shown)]  # the counts above are per exchange, not per status
+        record.results[status] = [_result(tally, status, verdicts)]  # the counts above are per exchange, not per status
     record.replay = {
         "files": files,
         "strict_fields": sorted(options.strict_fields),

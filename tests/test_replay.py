@@ -354,6 +354,11 @@ def test_reports_in_the_gate_formats(tmp_path, capsys):
         assert summary["statuses"][absent]["coverage"] == "not selected", summary["statuses"][absent]
         assert summary["statuses"][absent]["reasons"] == ["no exchange with this status in the captures"]
     assert summary["statuses"]["200"]["coverage"] == "verified"
+    # The verdict of a status says how many, where, and the first; every exchange shown is further down the page.
+    har = tmp_path / "chromium.har"
+    assert summary["statuses"]["200"]["reasons"] == [
+        f'2 recorded exchanges: 1 of 2 exchanges violate, at $.costCap (1); the first: {har}#4: $.costCap: expected number, got "12" (string)'
+    ]
     assert summary["replay"]["per_status"]["301"] == {"exchanges": 1, "violating": 1, "drift": 0}
     page = (tmp_path / "out" / "report.html").read_text()
     assert page.index("chromium.har#4") < page.index("chromium.har#3")  # violating exchanges first
