@@ -14,6 +14,7 @@ from .redaction import Redactor
 from .regression import Regression
 from .replay import SHOWN, Options, StatusTally, Verdicts, table
 from .report import RunRecord, summary_html, write_summary
+from .report_page import STYLE
 from .table import CONTRACT
 
 
@@ -71,6 +72,10 @@ def record_of(verdicts: Verdicts, files: list[str], *, started: float, exit_stat
     return record
 
 
+# The gate's report reads in pytest-html's sans-serif; this page, which has no pytest-html around it, the same.
+_PAGE_STYLE = "<style>body { font-family: Helvetica, Arial, sans-serif; font-size: 14px; } pre, code { font-size: 12px; }</style>" + STYLE
+
+
 def _html(record: ReplayRecord, verdicts: Verdicts, regression_html: str = "") -> str:
     shown = verdicts.violating + verdicts.conforming[: max(0, SHOWN - len(verdicts.violating))]
     more = verdicts.violations - len(verdicts.violating)
@@ -78,7 +83,8 @@ def _html(record: ReplayRecord, verdicts: Verdicts, regression_html: str = "") -
     not_shown = f"<p>{more:,} more violating exchanges are counted above but not shown.</p>" if more > 0 else ""
     unreadable = "".join(f"<li><code>{escape(line)}</code></li>" for line in verdicts.unreadable)
     return (
-        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Contract replay: GET /account/organization</title></head><body>'
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Contract replay: GET /account/organization</title>'
+        f"{_PAGE_STYLE}</head><body>"
         "<h1>Contract replay: GET /account/organization</h1>"
         f"<p><b>Verdict: {'violated' if verdicts.violations else 'honoured' if verdicts.exchanges else 'nothing judged'}</b></p>"
         f"{summary_html(record)}{regression_html}"
