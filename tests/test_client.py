@@ -96,8 +96,8 @@ def test_request_carries_credentials_accept_header_and_a_timeout(mocked, client)
 
 def test_basic_credentials_from_a_pair(mocked):
     serve(mocked, body=SAMPLE_ORGANIZATION)
-    OrganizationClient(BASE, auth=("client-1", "s3cret-of-client-1")).get_organization()
-    assert mocked.calls[0].request.headers["Authorization"] == "Basic " + base64.b64encode(b"client-1:s3cret-of-client-1").decode()
+    OrganizationClient(BASE, auth=("client-1", "s3cret")).get_organization()
+    assert mocked.calls[0].request.headers["Authorization"] == "Basic " + base64.b64encode(b"client-1:s3cret").decode()
 
 
 def test_optional_caps_absent_are_none_and_undocumented_fields_are_ignored(mocked, client):
@@ -294,9 +294,6 @@ def test_credentials_echoed_by_a_server_never_reach_a_message_or_repr(mocked, au
         ({"auth": ("client-only",)}, "auth must be"),
         ({"auth": ""}, "auth must be"),
         ({"auth": 42}, "auth must be"),
-        ({"auth": "short"}, "auth: the bearer token is 5 characters long: a secret needs at least 8"),
-        ({"auth": ("client-1", "s3cret")}, "auth: the client secret is 6 characters long"),
-        ({"auth": Credentials.bearer("tiny")}, "auth: the bearer token is 4 characters long"),
     ],
 )
 def test_bad_arguments_are_refused_at_construction_with_a_clear_error(kwargs, message):
