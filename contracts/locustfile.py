@@ -86,7 +86,7 @@ class LoadRun:
         self.strict_fields = check_strict_fields(options.strict_fields)
         sends = not isinstance(self.environment.runner, MasterRunner)  # a master sends no request: no scenario to read
         self.scenarios = list(load_scenarios(options.scenarios).values()) if options.scenarios and sends else []
-        self.scenario_share = check_share(options.scenario_share) if self.scenarios else 0.0
+        self.scenario_share = check_share(options.scenario_share)  # checked on a master too, which reads no scenario
         for scenario in self.scenarios:
             for secret in scenario.credentials.secret_values() if scenario.credentials else ():
                 self.redact.add(secret)
