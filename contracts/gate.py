@@ -48,6 +48,8 @@ from .violations import ContractViolation, Violation, shorten
 if TYPE_CHECKING:
     from .server import RunningServer  # werkzeug is imported only for the embedded server
 
+_THIS_FILE = Path(__file__).resolve()
+
 
 @dataclass
 class Judged:
@@ -369,6 +371,10 @@ class Gate:
         report = yield
         if call.excinfo is not None and call.excinfo.errisinstance(ContractViolation):
             report.longrepr = str(call.excinfo.value)  # the violations, not a traceback
+        if report.skipped and isinstance(report.longrepr, tuple) and Path(str(report.longrepr[0])).resolve() == _THIS_FILE:
+            # A status the target could not be made to give is skipped from inside `Target.provoke`: point at the test.
+            path, line = item.reportinfo()[:2]
+            report.longrepr = (str(path), (line or 0) + 1, report.longrepr[2])
         self._redact_report(report)  # before the record reads (and cuts) the failure text
         judged = item.stash.get(EXCHANGES, [])
         if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
