@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import ijson
 import orjson
 
-from .http import REDACTED_HEADER, Exchange
+from .http import REDACTED_HEADER, Exchange, header
 from .redaction import MASK
 
 OPERATION_PATH = "/account/organization"
@@ -207,14 +207,6 @@ def _headers(value: object, where: str) -> dict[str, str]:
             continue  # HTTP/2 pseudo-headers (:status, :path) as some tools record them
         headers[name] = f"{headers[name]}, {v}" if name in headers else str(v)
     return headers
-
-
-def header(headers: dict[str, str], lowered_name: str) -> str:
-    """A header's value by its name in lower case, whatever case the capture wrote it in; "" when absent."""
-    for name, value in headers.items():
-        if name.lower() == lowered_name:
-            return value
-    return ""
 
 
 def _decoded(body: bytes, headers: dict[str, str]) -> bytes:

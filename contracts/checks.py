@@ -117,7 +117,7 @@ def drift(exchange: Exchange) -> list[str]:
     return undocumented_fields(kind, exchange.judged_body[0])  # None, not JSON: no fields
 
 
-_CACHED_BODY = 16 * 1024  # verdicts are remembered for bodies up to this size
+CACHED_BODY = 16 * 1024  # verdicts are remembered for bodies up to this size
 
 
 def judge_answer(
@@ -139,7 +139,7 @@ def judge_answer(
             undocumented = tuple(undocumented_fields(contract.body, document))
             if not undocumented or contract.body not in strict_fields:
                 return (), undocumented
-    if len(body) <= _CACHED_BODY:
+    if len(body) <= CACHED_BODY:
         return _checked_cached(status, content_type, body, strict_fields, reason)
     return _checked(status, content_type, body, strict_fields, reason)
 

@@ -106,22 +106,32 @@ def _year_zero(document: object, dated: tuple[tuple[str, ...], ...]) -> bool:
     return False
 
 
-def confirms_valid(kind: str, document: object) -> bool:
-    """True only when jsonschema-rs accepts the document and the project's extra rules hold; any doubt is False."""
-    engine = None if _switched_off else _engine(kind)
+def _active_engine(kind: str) -> tuple[jsonschema_rs.Validator, tuple[tuple[str, ...], ...]] | None:
+    return None if _switched_off else _engine(kind)
+
+
+def confirms_valid(kind: str, document: object, *, text: bytes | None = None) -> bool:
+    """True only when jsonschema-rs accepts the document and the project's extra rules hold; any doubt is False.
+    `text`, the bytes the document was parsed from, spares the search for year 0000 when they cannot hold it."""
+    engine = _active_engine(kind)
     if engine is None:
         return False
     compiled, dated = engine
     try:
-        return compiled.is_valid(document) and not _year_zero(document, dated)
+        if not compiled.is_valid(document):
+            return False
     except Exception:  # e.g. a lone surrogate jsonschema-rs cannot encode, a Python type it does not know
         return False
+    # Year 0000 needs a quote and four zeros in a row in the text, unless escapes hide them.
+    if text is not None and b'"0000' not in text and b"\\" not in text:
+        return True
+    return not _year_zero(document, dated)
 
 
 def unconfirmed_members(kind: str, document: object) -> frozenset[str] | None:
     """The root members of a parsed document the fast path cannot confirm valid (a document it did not
     confirm whole), or None when it cannot tell which: the strict path then judges every member."""
-    engine = None if _switched_off else _engine(kind)
+    engine = _active_engine(kind)
     if engine is None or type(document) is not dict:
         return None
     compiled, dated = engine
@@ -164,8 +174,7 @@ def _parsed(raw: bytes) -> object:
 
 def confirmed(kind: str, raw: bytes | str) -> object:
     """The parsed document when the fast path confirms it is a valid `kind` body, else UNCONFIRMED."""
-    engine = None if _switched_off else _engine(kind)
-    if engine is None:
+    if _active_engine(kind) is None:
         return UNCONFIRMED
     if isinstance(raw, str):
         try:
@@ -173,15 +182,6 @@ def confirmed(kind: str, raw: bytes | str) -> object:
         except UnicodeEncodeError:  # a lone surrogate in the text itself
             return UNCONFIRMED
     document = _parsed(raw)
-    if document is UNCONFIRMED:
-        return UNCONFIRMED
-    compiled, dated = engine
-    try:
-        if not compiled.is_valid(document):
-            return UNCONFIRMED
-    except Exception:  # a Python type or string jsonschema-rs cannot take: the strict path judges it
-        return UNCONFIRMED
-    # Year 0000 needs a quote and four zeros in a row in the text, unless escapes hide them: only then look for it.
-    if dated and (b'"0000' in raw or b"\\" in raw) and _year_zero(document, dated):
+    if document is UNCONFIRMED or not confirms_valid(kind, document, text=raw):
         return UNCONFIRMED
     return document

@@ -59,6 +59,14 @@ class TargetBrokeProtocol(Exception):
         super().__init__(f"{where}: {violation}")
 
 
+def header(headers: Mapping[str, str], lowered_name: str) -> str:
+    """A header's value by its name in lower case, whatever case it was written in; "" when absent."""
+    for name, value in headers.items():
+        if name.lower() == lowered_name:
+            return value
+    return ""
+
+
 @dataclass(frozen=True)
 class Exchange:
     """A request and its response; the request's credentials are already masked."""
@@ -76,7 +84,7 @@ class Exchange:
 
     @property
     def content_type(self) -> str:
-        return next((v for k, v in self.response_headers.items() if k.lower() == "content-type"), "")
+        return header(self.response_headers, "content-type")
 
     @cached_property
     def json(self) -> object:

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .checks import judge_answer
+from .checks import CACHED_BODY, judge_answer
 from .redaction import Redactor
 from .violations import Violation
 
@@ -18,12 +18,11 @@ REASONS_KEPT = 20  # distinct reasons for responses that never completed
 TEXT_LIMIT = 200  # characters of one violation line, path or reason
 BODY_EXCERPT = 600  # characters of body shown in an example
 OTHER_PATHS = "(other paths)"
-_CACHED_BODY = 16 * 1024  # verdicts are remembered for bodies up to this size
 
 
 def judge(status: int, content_type: str, body: bytes, strict_fields: frozenset[str] = frozenset()) -> tuple[Violation, ...]:
     """Every violation of one response, judged by the gate's checks for the status it came with."""
-    if len(body) <= _CACHED_BODY:
+    if len(body) <= CACHED_BODY:
         return _judge_cached(status, content_type, body, strict_fields)
     return judge_answer(status, content_type, body, strict_fields, with_drift=False)[0]
 
