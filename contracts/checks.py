@@ -148,7 +148,7 @@ def _checked(
     status: int, content_type: str, body: bytes, strict_fields: frozenset[str], reason: str
 ) -> tuple[tuple[Violation, ...], tuple[str, ...]]:
     headers = {"Content-Type": content_type} if content_type else {}
-    exchange = Exchange("GET", "", {}, status, reason, headers, body, 0.0, fast_path_declined=is_json_media(content_type))
+    exchange = Exchange("GET", "", {}, status, reason, headers, body, 0.0)
     return tuple(run_checks(exchange, Expectation(status, strict_fields), RECORDED_CHECKS)), tuple(drift(exchange))
 
 

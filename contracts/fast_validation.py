@@ -3,10 +3,11 @@
 `confirmed(kind, raw)` returns the document when the fast engines show the body is valid, else
 `UNCONFIRMED`; `confirms_valid(kind, document)` does the same for a parsed document, and
 `unconfirmed_members(kind, document)` names the root members of one it did not confirm, so the strict
-path judges only those. Neither ever writes a violation: whatever they
-do not confirm goes through `validation.parse_json` and `validation.validate`, which alone decide what
-is wrong. So every guard below only has to send a
-body the fast engines might judge differently back to the strict path, never to decide it.
+path judges only those. `parsed(raw)` is orjson's reading wherever it is the strict parser's, so a
+body that is JSON but breaks the schema is parsed once. None of them ever writes a violation: whatever
+they do not confirm goes through `validation.parse_json` and `validation.validate`, which alone decide
+what is wrong. So every guard below only has to send a body the fast engines might read or judge
+differently back to the strict path, never to decide it.
 
 Where the engines differ from the strict path (measured, and kept honest by
 tests/test_fast_validation.py): jsonschema-rs accepts year 0000 in `date` and `date-time`;
@@ -39,9 +40,6 @@ _AGREED_FORMATS = frozenset({"date", "date-time"})
 # the fast path parses: far below any nesting or size limit of the strict parser, so it never has to know them.
 _MAX_CONTAINERS = 64
 
-# An integer literal of 19 digits or more may be beyond 64 bits, which orjson turns into a float
-# (the strict parser keeps an int): seen as a run of 19 zeros once every digit is made a zero.
-# Digits inside strings count too; that only costs a fallback.
 # The text read once for three guards: digits as zeros, `[` as `{`, blanks deleted. An integer literal of 19
 # digits or more may be beyond 64 bits, which orjson turns into a float (the strict parser keeps an int):
 # seen as a run of 19 zeros. Digits inside strings count too (and blanks between them go); that only
@@ -114,8 +112,10 @@ def confirms_valid(kind: str, document: object, *, text: bytes | None = None) ->
     """True only when jsonschema-rs accepts the document and the project's extra rules hold; any doubt is False.
     `text`, the bytes the document was parsed from, spares the search for year 0000 when they cannot hold it."""
     engine = _active_engine(kind)
-    if engine is None:
-        return False
+    return engine is not None and _accepted(engine, document, text)
+
+
+def _accepted(engine: tuple[jsonschema_rs.Validator, tuple[tuple[str, ...], ...]], document: object, text: bytes | None) -> bool:
     compiled, dated = engine
     try:
         if not compiled.is_valid(document):
@@ -145,9 +145,17 @@ def unconfirmed_members(kind: str, document: object) -> frozenset[str] | None:
     return frozenset(name for name in named if isinstance(name, str))
 
 
-def _parsed(raw: bytes) -> object:
+def parsed(raw: bytes | str) -> object:
     """The document the strict parser would return, parsed by orjson, or UNCONFIRMED when orjson's
-    reading might differ from it (duplicates, long integers, deep or many containers) or fails."""
+    reading might differ from it (duplicates, long integers, deep or many containers), when it fails
+    (the strict parser then says why), or when the fast path is switched off."""
+    if _switched_off:
+        return UNCONFIRMED
+    if isinstance(raw, str):
+        try:
+            raw = raw.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate in the text itself
+            return UNCONFIRMED
     sketch = raw.translate(_SKETCH, _BLANKS)
     containers = sketch.count(b"{")
     if containers > _MAX_CONTAINERS or _LONG_DIGIT_RUN in sketch:
@@ -157,11 +165,14 @@ def _parsed(raw: bytes) -> object:
     except Exception:  # not JSON to orjson (NaN, 1e400, lone surrogates, ...): the strict path says why
         return UNCONFIRMED
     # Duplicate member names, which orjson drops silently (it keeps the last), show as a shortfall of members.
-    if containers == 1 and type(document) is dict and b'\\"' not in raw:
-        # One object and no other container: it is the document. With no escaped quote, every `"` in the text
-        # delimits a string, so `":` in the sketch is the end of a member name (after a string value only `,`
-        # `}` `]` may follow): one per member written.
-        return document if sketch.count(b'":') == len(document) else UNCONFIRMED
+    if containers == 1 and type(document) is dict:
+        # One object and no other container: it is the document. Every member name written ends in `":` in the
+        # sketch; any other `":` stands inside a string (after a string value only `,` `}` `]` may follow). So
+        # the count is at least the names written, and equal to the members kept only when none was dropped.
+        if sketch.count(b'":') == len(document):
+            return document
+        if b'\\"' not in raw:
+            return UNCONFIRMED  # every `"` delimits a string: the count is exact, and a name was dropped
     if b"\\u003" in raw and (b"\\u003a" in raw or b"\\u003A" in raw):
         return UNCONFIRMED  # `:` escaped inside a string would upset the member count below
     # Outside strings a `:` only ever ends a member name, so the text has one per member plus those inside
@@ -174,14 +185,10 @@ def _parsed(raw: bytes) -> object:
 
 def confirmed(kind: str, raw: bytes | str) -> object:
     """The parsed document when the fast path confirms it is a valid `kind` body, else UNCONFIRMED."""
-    if _active_engine(kind) is None:
+    engine = _active_engine(kind)
+    if engine is None:
         return UNCONFIRMED
-    if isinstance(raw, str):
-        try:
-            raw = raw.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate in the text itself
-            return UNCONFIRMED
-    document = _parsed(raw)
-    if document is UNCONFIRMED or not confirms_valid(kind, document, text=raw):
+    document = parsed(raw)
+    if document is UNCONFIRMED or not _accepted(engine, document, raw if isinstance(raw, bytes) else None):
         return UNCONFIRMED
     return document

@@ -80,7 +80,6 @@ class Exchange:
     body: bytes = field(repr=False)
     elapsed: float
     truncated_at: int | None = None  # the body cap, when the body was longer and only that much was read
-    fast_path_declined: bool = field(default=False, repr=False, compare=False)  # already tried: go strict at once
 
     @property
     def content_type(self) -> str:
@@ -98,7 +97,7 @@ class Exchange:
         contract = CONTRACT.get(self.status)
         if contract is None or contract.body is None:
             return None, ()
-        document, violations = check_document(contract.body, self.body, fast=not self.fast_path_declined)
+        document, violations = check_document(contract.body, self.body)
         return document, tuple(violations)
 
     @property

@@ -234,18 +234,17 @@ def parse_json(raw: bytes | str) -> object:
     return document
 
 
-def check_document(kind: str, raw: bytes | str, *, fast: bool = True) -> tuple[object, list[Violation]]:
+def check_document(kind: str, raw: bytes | str) -> tuple[object, list[Violation]]:
     """Parse strictly, then validate: the document (None when it is not JSON) and every violation.
-    A body the fast path confirms valid skips both (`fast=False`: it has declined this body already);
-    anything else is judged here in full."""
-    document = fast_validation.confirmed(kind, raw) if fast else fast_validation.UNCONFIRMED
-    if document is not fast_validation.UNCONFIRMED:
-        return document, []
-    try:
-        document = parse_json(raw)
-    except NotJSON as exc:
-        return None, exc.violations
-    return document, validate(kind, document)
+    orjson's reading stands in for the strict parser's wherever it is the same (`fast_validation.parsed`),
+    and the fast path confirms what it can before jsonschema judges the rest."""
+    document = fast_validation.parsed(raw)
+    if document is fast_validation.UNCONFIRMED:
+        try:
+            document = parse_json(raw)
+        except NotJSON as exc:
+            return None, exc.violations
+    return document, validate(kind, document, text=raw if isinstance(raw, bytes) else None)
 
 
 def _violations_of(error: ValidationError) -> list[Violation]:
@@ -268,9 +267,9 @@ def _violations_of(error: ValidationError) -> list[Violation]:
     return [Violation(path, f"{keyword} {describe(error.validator_value)}", got(error.instance))]
 
 
-def validate(kind: str, instance: object) -> list[Violation]:
-    """Every violation of the schema for `kind`, each once, in document order."""
-    if fast_validation.confirms_valid(kind, instance):
+def validate(kind: str, instance: object, *, text: bytes | None = None) -> list[Violation]:
+    """Every violation of the schema for `kind`, each once, in document order (`text`: what it was parsed from)."""
+    if fast_validation.confirms_valid(kind, instance, text=text):
         return []
     seen: dict[Violation, None] = {}
     errors = validator(kind, fast_validation.unconfirmed_members(kind, instance)).iter_errors(instance)
@@ -291,11 +290,10 @@ def undocumented_fields(kind: str, instance: object) -> list[str]:
     members = documented_members(kind)
     found: list[str] = []
     listed = members.get(())
-    if listed is not None and type(instance) is dict and listed.issuperset(instance):
-        for member in instance.values():
-            if type(member) is dict:
-                break
-        else:
+    if listed is not None and type(instance) is dict:
+        if len(members) == 1:  # the schema documents no object inside: only the root's names can be undocumented
+            return found if listed.issuperset(instance) else [child_path("$", name) for name in instance if name not in listed]
+        if listed.issuperset(instance) and dict not in map(type, instance.values()):
             return found  # every member documented and none an object: nothing deeper to look at
 
     def walk(keys: tuple[str, ...], path: str, value: object) -> None:

@@ -103,6 +103,10 @@ EDGE_CASES: dict[str, tuple[str, bytes | str]] = {
     "duplicate name, tab before its colon": ("organization", with_member("organization", '"name"\t:"n"')),
     "duplicate name, compact": ("organization", json.dumps(SAMPLE_ORGANIZATION, separators=(",", ":"))[:-1] + ',"name":5}'),
     "duplicate name after an escaped quote": ("organization", with_member("organization", '"x": "a\\"", "name": 5')),
+    "duplicate name after an escaped quote and colon": ("organization", with_member("organization", '"x": "a\\":", "name": 5')),
+    "escaped quote and colon, no duplicate": ("organization", with_member("organization", '"x": "a\\": b"')),
+    "just beyond the largest double": ("organization", replaced("costCap", "1.7976931348623159e308")),
+    "a string value starting with a colon": ("organization", with_member("organization", '"x": ":", "name": 5')),
     "leap second UTC": ("organization", replaced("createdAt", '"2016-12-31T23:59:60Z"')),
     "leap second with offset": ("organization", replaced("updatedAt", '"2016-12-31T18:59:60.5-05:00"')),
     "misplaced leap second": ("organization", replaced("createdAt", '"2016-12-31T12:00:60Z"')),
@@ -211,7 +215,8 @@ def test_every_corruption_target_gets_identical_violations(kind):
 
 def test_switched_off_really_bypasses_the_fast_path(monkeypatch):
     calls: list[object] = []
-    monkeypatch.setattr(fast_validation, "_parsed", lambda raw: calls.append(raw) or fast_validation.UNCONFIRMED)
+    parse = fast_validation.orjson.loads
+    monkeypatch.setattr(fast_validation.orjson, "loads", lambda raw: calls.append(raw) or parse(raw))
     with fast_validation.switched_off():
         check_document("organization", json.dumps(SAMPLE_ORGANIZATION))
     assert calls == []
