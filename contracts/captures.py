@@ -318,6 +318,62 @@ def _from_json_line(label: str, line: bytes) -> Recorded:
     )
 
 
+# The members of a JSON line in its common form, which `plain_line` reads without building a `Recorded`.
+_PLAIN_MEMBERS = frozenset({"status", "headers", "body", "method", "url", "reason", "request_headers"})
+
+
+def _plain_headers(headers: object, secrets: list[str]) -> str | None:
+    """The Content-Type of an object of string headers, their credential values added to `secrets`; None for
+    any other form, a pseudo-header or an encoded body (left to the full reader)."""
+    if headers is None:
+        return ""
+    if type(headers) is not dict:
+        return None
+    content_type = None
+    for name, value in headers.items():
+        if type(value) is not str or name[:1] == ":":
+            return None
+        if secret_header(name):
+            secrets.extend(header_secrets(name, value))
+            continue
+        lowered = name.lower()
+        if lowered == "content-type":
+            if content_type is None:
+                content_type = value
+        elif lowered == "content-encoding":
+            return None
+    return content_type or ""
+
+
+def plain_line(line: bytes) -> tuple[int, str, bytes, str, tuple[str, ...], bool] | None:
+    """Status, Content-Type, body, reason, secrets and whether it is this operation, as `recorded` reads them,
+    for a JSON line in the common form: a text body, headers as an object of strings, a URL that needs no
+    masking. None for every other line, which `recorded` reads in full (and says what is wrong with it)."""
+    try:
+        entry = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if type(entry) is not dict or not entry.keys() <= _PLAIN_MEMBERS:
+        return None
+    status, body, reason = entry.get("status"), entry.get("body"), entry.get("reason", "")
+    if type(status) is not int or not 0 < status <= 999 or type(body) is not str:
+        return None
+    method, url = entry.get("method", "GET"), entry.get("url", OPERATION_PATH)
+    if type(method) is not str or type(url) is not str or "?" in url or "#" in url or "@" in url:
+        return None
+    secrets: list[str] = []
+    content_type = _plain_headers(entry.get("headers"), secrets)
+    if content_type is None or _plain_headers(entry.get("request_headers"), secrets) is None:
+        return None
+    try:
+        raw = body.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: the full reader keeps it visible to the strict parser
+        return None
+    if len(raw) > MAX_BODY:
+        return None
+    return status, content_type, raw, reason if type(reason) is str else "", tuple(secrets), is_operation(method, url)
+
+
 def _from_har_entry(label: str, entry: object) -> Recorded:
     if not isinstance(entry, dict) or not isinstance(entry.get("request"), dict) or not isinstance(entry.get("response"), dict):
         raise _Malformed("expected an entry with request and response objects")
@@ -346,14 +402,17 @@ def _from_har_entry(label: str, entry: object) -> Recorded:
     )
 
 
-def recorded(chunk: Chunk) -> Iterator[Recorded]:
-    """Each entry of a chunk, in order; an entry that cannot be read says why, and the rest still are."""
+def recorded(chunk: Chunk, settled: Callable[[bytes], bool] | None = None) -> Iterator[Recorded]:
+    """Each entry of a chunk, in order; an entry that cannot be read says why, and the rest still are.
+    `settled(line)`, when given, may deal with a JSON line itself (True): that line is not read here."""
     for number, note in chunk.notes:
         yield Recorded(f"{chunk.file}#{number}", unreadable=note)
     for number, entry in enumerate(chunk.entries, start=chunk.first):
         yield _guarded(f"{chunk.file}#{number}", "HAR entry", _from_har_entry, entry)
     if chunk.lines:
         for number, line in enumerate(chunk.lines.split(b"\n"), start=chunk.first):
+            if settled is not None and settled(line):
+                continue
             line = line.removesuffix(b"\r")
             if line.strip():  # a blank line holds no exchange
                 yield _guarded(f"{chunk.file}#{number}", "JSON line", _from_json_line, line)

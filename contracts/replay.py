@@ -18,11 +18,12 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
 from . import exits
-from .captures import MAX_BODY, Chunk, Recorded, chunks, recorded, stream_chunks
+from .captures import MAX_BODY, Chunk, Recorded, chunks, plain_line, recorded, stream_chunks
 from .checks import RECORDED_CHECKS, Expectation, body_matches_schema, judge_answer, only_documented_fields, run_checks
 from .config import CLIENT_SECRET_ENV, TOKEN_ENV, ConfigError, check_strict_fields, credentials_from_env
 from .redaction import Redactor
@@ -123,9 +124,9 @@ def _shown(entry: Recorded, violations: Sequence[Violation], redact: Redactor) -
     return Shown(entry.label, exchange.status, tuple(redact(str(v)) for v in violations), html)
 
 
-def judge(entries: Iterable[Recorded], options: Options) -> Verdicts:
-    """Judge each recorded exchange of this operation by its own status with the gate's checks."""
-    found = Verdicts()
+def judge(entries: Iterable[Recorded], options: Options, found: Verdicts | None = None) -> Verdicts:
+    """Judge each recorded exchange of this operation by its own status with the gate's checks (into `found`)."""
+    found = found if found is not None else Verdicts()
     statuses = found.statuses
     for entry in entries:
         if entry.unreadable:
@@ -173,7 +174,35 @@ def judge(entries: Iterable[Recorded], options: Options) -> Verdicts:
 
 def judge_chunk(chunk: Chunk, options: Options) -> Verdicts:
     """The unit of work a process is given: read one chunk of a capture and judge it."""
-    return judge(recorded(chunk), options)
+    found = Verdicts()
+    return judge(recorded(chunk, partial(_conforming_plain_line, found, options)), options, found)
+
+
+def _conforming_plain_line(found: Verdicts, options: Options, line: bytes) -> bool:
+    """Tally a JSON line in the common form (`plain_line`) that conforms, or is of another operation; False
+    for any other line, which is read and judged in full. Only once the conforming exchanges the report
+    shows are kept, and never for a violation: those are what the full reading is for."""
+    if len(found.conforming) < SHOWN:
+        return False
+    answer = plain_line(line)
+    if answer is None:
+        return False
+    status, content_type, body, reason, secrets, operation = answer
+    if not operation:
+        found.ignored += 1
+        return True
+    violations, undocumented = judge_answer(status, content_type, body, options.strict_fields, reason)
+    if violations:
+        return False
+    tally = found.statuses.get(status) or found.statuses.setdefault(status, StatusTally())
+    tally.exchanges += 1
+    if undocumented:
+        tally.drift += 1
+        for path in undocumented:
+            found.drift[status, path] += 1
+    if secrets and len(found.secrets) < _MAX_SECRETS:
+        found.secrets.update(secrets)
+    return True
 
 
 def _in_order(work: Iterator[Chunk], options: Options, jobs: int) -> Iterator[Verdicts]:

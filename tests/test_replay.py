@@ -424,3 +424,75 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path, args, says):
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 2
     assert says in done.stderr and "Traceback" not in done.stderr
+
+
+def _common_and_odd_lines() -> list[object]:
+    """JSON lines in the common form a quick reading settles, beside every form it must leave to the full one."""
+    basic = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+    return [
+        {"status": 200, "headers": JSON, "body": ORGANIZATION},
+        {"status": 200, "headers": JSON, "body": organization(region="eu")},  # drift
+        {"status": 200, "headers": {"content-type": "application/json; charset=utf-8"}, "body": ORGANIZATION, "reason": "OK"},
+        {"status": 200, "headers": {**JSON, "Authorization": f"Bearer {BEARER}"}, "body": ORGANIZATION},
+        {"status": 200, "headers": JSON, "request_headers": {"Cookie": f"sid={COOKIE}", "Authorization": basic}, "body": ORGANIZATION},
+        {"status": 200, "headers": JSON, "body": organization(name=f"echo {BEARER} {COOKIE}", costCap="12")},  # echoes, violating
+        {"method": "GET", "url": "https://api.example.com/v1/account/organization", "status": 200, "headers": JSON, "body": ORGANIZATION},
+        {
+            "method": "GET",
+            "url": f"https://api.example.com/v1/account/organization?access_token={URL_TOKEN}",
+            "status": 200,
+            "headers": JSON,
+            "body": ORGANIZATION,
+        },
+        {"method": "POST", "url": "/account/organization", "status": 200, "headers": JSON, "body": "{}"},
+        {"method": "GET", "url": "/v1/messages", "status": 200, "headers": JSON, "body": "[]"},
+        {"method": "GET", "url": "/v1/messages", "status": "200", "body": "[]"},  # unreadable, though another operation
+        {"status": 200, "headers": [["Content-Type", "application/json"]], "body": ORGANIZATION},
+        {"status": 200, "headers": {"Content-Type": "application/json", "X-Count": 3}, "body": ORGANIZATION},
+        {"status": 200, "headers": {"Content-Type": "application/json", "X-Count": None}, "body": ORGANIZATION},
+        {"status": 200, "headers": {":status": "200", "Content-Type": "text/plain"}, "body": ORGANIZATION},
+        {"status": 200, "headers": {"Content-Type": "text/plain", "content-type": "application/json"}, "body": ORGANIZATION},
+        {"status": 200, "headers": {**JSON, "Content-Encoding": "gzip"}, "body": ORGANIZATION},
+        {"status": 200, "headers": JSON, "body": organization(name="\ud800")},
+        {"status": 200, "headers": JSON, "body": None},
+        {"status": 200, "headers": JSON, "body_base64": base64.b64encode(ORGANIZATION.encode()).decode()},
+        {"status": 200.0, "headers": JSON, "body": ORGANIZATION},
+        {"status": 0, "body": ""},
+        {"status": 999, "headers": JSON, "body": ORGANIZATION},
+        {"status": 200, "headers": JSON, "body": ORGANIZATION, "elapsed": 0.1},
+        {"status": 200, "headers": JSON, "body": ORGANIZATION[:-1] + ', "name": "twice"}'},
+        {"status": 401, "headers": {"Content-Type": "text/html"}, "body": "<h1>no</h1>"},
+        {"status": 402, "headers": JSON, "body": json.dumps(envelope(402))},
+        {"status": 402, "headers": JSON, "body": json.dumps({"trackingId": 7, "error": "cap"})},
+        {"status": 500, "body": "failed"},
+        [1, 2],
+        "",
+        "not json",
+        '{"status": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}\r',
+    ]
+
+
+@pytest.mark.parametrize("strict_fields", [frozenset(), frozenset({"organization", "error"})])
+def test_lines_settled_quickly_get_the_verdicts_of_the_full_reading(monkeypatch, strict_fields: frozenset[str]) -> None:
+    from contracts.replay import SHOWN, judge, judge_chunk
+
+    shown = [{"status": 200, "headers": JSON, "body": ORGANIZATION}] * SHOWN  # shown in full, so read in full
+    lines = shown + _common_and_odd_lines() * 3
+    text = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines).encode("utf-8", "surrogatepass")
+    chunk = captures.Chunk("capture.jsonl", 1, lines=text)
+    options = Options(strict_fields=strict_fields)
+    read_in_full: list[str] = []
+    full_reading = captures._from_json_line
+
+    def reading_in_full(label: str, line: bytes) -> captures.Recorded:
+        read_in_full.append(label)
+        return full_reading(label, line)
+
+    monkeypatch.setattr(captures, "_from_json_line", reading_in_full)
+
+    quick = judge_chunk(chunk, options)
+    settled = len(lines) - len(read_in_full) - text.count(b"\n\n")  # a blank line is neither
+    assert settled >= 3 * 10, "the quick reading settled too few lines to prove anything"
+    assert quick == judge(captures.recorded(chunk), options)
+    assert quick.secrets >= {BEARER, COOKIE, CLIENT_SECRET, URL_TOKEN}
+    assert quick.lines and not any(secret in line for line in quick.lines for secret in SECRETS)
