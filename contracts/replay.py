@@ -24,7 +24,7 @@ from typing import TextIO
 
 from . import exits
 from .captures import MAX_BODY, Chunk, Recorded, chunks, plain_line, recorded, stream_chunks
-from .checks import RECORDED_CHECKS, Expectation, body_matches_schema, judge_answer, only_documented_fields, run_checks
+from .checks import CACHED_BODY, RECORDED_CHECKS, Expectation, body_matches_schema, judge_answer, only_documented_fields, run_checks
 from .config import CLIENT_SECRET_ENV, TOKEN_ENV, ConfigError, check_strict_fields, credentials_from_env
 from .redaction import Redactor
 from .report import exchange_html
@@ -101,6 +101,18 @@ class Verdicts:
         self.seen.update(other.seen)
         self.known.update(other.known)
 
+    def count(self, status: int, *, violating: bool, undocumented: Sequence[str], secrets: Sequence[str]) -> None:
+        """One judged exchange: its status's tally, its drift, and its credentials (to mask their echoes)."""
+        tally = self.statuses.get(status) or self.statuses.setdefault(status, StatusTally())
+        tally.exchanges += 1
+        tally.violating += violating
+        if undocumented:
+            tally.drift += 1
+            for path in undocumented:
+                self.drift[status, path] += 1
+        if secrets and len(self.secrets) < _MAX_SECRETS:
+            self.secrets.update(secrets)
+
     def exit_code(self) -> int:
         if self.violations:
             return VIOLATED
@@ -127,7 +139,6 @@ def _shown(entry: Recorded, violations: Sequence[Violation], redact: Redactor) -
 def judge(entries: Iterable[Recorded], options: Options, found: Verdicts | None = None) -> Verdicts:
     """Judge each recorded exchange of this operation by its own status with the gate's checks (into `found`)."""
     found = found if found is not None else Verdicts()
-    statuses = found.statuses
     for entry in entries:
         if entry.unreadable:
             found.unreadable_count += 1
@@ -151,16 +162,7 @@ def judge(entries: Iterable[Recorded], options: Options, found: Verdicts | None 
             found.seen.update(identities)
             found.known.update(i for i in identities if i in options.known)
             violations = [v for v, i in zip(violations, identities, strict=True) if i not in options.known]
-        tally = statuses.get(status) or statuses.setdefault(status, StatusTally())
-        tally.exchanges += 1
-        if violations:
-            tally.violating += 1
-        if undocumented:
-            tally.drift += 1
-            for path in undocumented:
-                found.drift[status, path] += 1
-        if entry.secrets and len(found.secrets) < _MAX_SECRETS:
-            found.secrets.update(entry.secrets)
+        found.count(status, violating=bool(violations), undocumented=undocumented, secrets=entry.secrets)
         if violations or len(found.conforming) < SHOWN:
             redact = Redactor((*entry.secrets, *options.environment_secrets))
             if violations:
@@ -191,17 +193,12 @@ def _conforming_plain_line(found: Verdicts, options: Options, line: bytes) -> bo
     if not operation:
         found.ignored += 1
         return True
+    if len(body) > CACHED_BODY:
+        return False  # a violating body's verdict is remembered only up to this size: the full reading would judge it again
     violations, undocumented = judge_answer(status, content_type, body, options.strict_fields, reason)
     if violations:
         return False
-    tally = found.statuses.get(status) or found.statuses.setdefault(status, StatusTally())
-    tally.exchanges += 1
-    if undocumented:
-        tally.drift += 1
-        for path in undocumented:
-            found.drift[status, path] += 1
-    if secrets and len(found.secrets) < _MAX_SECRETS:
-        found.secrets.update(secrets)
+    found.count(status, violating=False, undocumented=undocumented, secrets=secrets)
     return True
 
 

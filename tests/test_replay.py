@@ -461,6 +461,8 @@ def _common_and_odd_lines() -> list[object]:
         {"status": 999, "headers": JSON, "body": ORGANIZATION},
         {"status": 200, "headers": JSON, "body": ORGANIZATION, "elapsed": 0.1},
         {"status": 200, "headers": JSON, "body": ORGANIZATION[:-1] + ', "name": "twice"}'},
+        {"status": 200, "headers": JSON, "body": organization(notes="n" * 20_000)},  # beyond the remembered verdicts
+        {"status": 200, "headers": JSON, "body": organization(notes="n" * 20_000, costCap="12")},
         {"status": 401, "headers": {"Content-Type": "text/html"}, "body": "<h1>no</h1>"},
         {"status": 402, "headers": JSON, "body": json.dumps(envelope(402))},
         {"status": 402, "headers": JSON, "body": json.dumps({"trackingId": 7, "error": "cap"})},
