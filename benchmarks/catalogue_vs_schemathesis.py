@@ -15,10 +15,11 @@ import tempfile
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-from contracts.config import Credentials
-from contracts.server import RunningServer
-from tests.faults import CATALOGUE, GREEN, RED, Fault, FaultApp, base_url
 from tests.peers import schemathesis_command
+
+from contracts.core.credentials import Credentials
+from contracts.transport.server import RunningServer
+from tests.helpers.faults import CATALOGUE, GREEN, RED, Fault, FaultApp, base_url
 
 TOKEN = "benchmark-token"
 

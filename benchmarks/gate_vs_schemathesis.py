@@ -22,10 +22,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from contracts.config import Credentials
-from contracts.server import start_reference_server
 from tests.peers import schemathesis_command
-from tests.support import GATE_ENV_VARS, REPO
+
+from contracts.core.credentials import Credentials
+from contracts.transport.server import start_reference_server
+from tests.helpers.support import GATE_ENV_VARS, REPO
 
 SCHEMATHESIS = "`schemathesis run --checks all`"
 

@@ -31,8 +31,8 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from contracts.config import Credentials
-from contracts.server import SAMPLE_ORGANIZATION, ReferenceApp, RunningServer
+from contracts.core.credentials import Credentials
+from contracts.transport.server import SAMPLE_ORGANIZATION, ReferenceApp, RunningServer
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token-0123456789abcdef"

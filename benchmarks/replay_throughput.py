@@ -26,7 +26,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from contracts.schemas import format_checker, registry, schema
+from contracts.judging.schemas import format_checker, registry, schema
 
 JSON = {"Content-Type": "application/json"}
 

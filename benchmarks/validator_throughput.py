@@ -22,9 +22,9 @@ from functools import partial
 
 from hypothesis import HealthCheck, Phase, given, settings
 
-from contracts import fast_validation
-from contracts.generate import corruptions, valid_payloads
-from contracts.validation import NotJSON, check_document, parse_json, validate
+from contracts.judging import fast_validation
+from contracts.judging.generate import corruptions, valid_payloads
+from contracts.judging.validation import NotJSON, check_document, parse_json, validate
 
 
 def generated(strategy, count: int) -> list:

@@ -1,3 +1,5 @@
 """Contract gate for GET /account/organization."""
 
-__version__ = "0.1.0"
+from contracts.core.contract import VERSION as __version__
+
+__all__ = ["__version__"]

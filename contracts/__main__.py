@@ -1,17 +1,24 @@
-"""`python -m contracts serve` runs the reference server; `validate` checks payloads; `replay` judges recorded traffic."""
+"""`python -m contracts serve` runs the reference server; `validate` checks payloads; `replay` judges recorded traffic.
+
+Every command ends the way the gate does: a mistake in its options or files is one line and exit 4, Ctrl-C and
+SIGTERM exit 2, and each exit status means what the one table says (README, "Exit codes")."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
-from .config import ConfigError, Credentials, check_secret, credentials_from_env
-from .replay import add_command as add_replay_command
-from .validate_cli import add_command as add_validate_command
+from contracts.core import exits
+from contracts.core.credentials import ConfigError, Credentials, check_secret, credentials_from_env
+from contracts.lifecycle.signals import interruptible
+from contracts.replay.cli import add_command as add_replay_command
+from contracts.reporting.console import stderr
+from contracts.validate import add_command as add_validate_command
 
 
 def serve(args: argparse.Namespace) -> int:
-    from .server import start_reference_server
+    from contracts.transport.server import start_reference_server
 
     credentials: Credentials | None
     if args.token is not None:
@@ -24,12 +31,13 @@ def serve(args: argparse.Namespace) -> int:
     server = start_reference_server(credentials, host=args.host, port=args.port, quiet=False)
     shown = f"bearer token {credentials.token}" if source == "generated" else f"{credentials.describe()} from {source}"
     print(f"reference server on {server.url}/account/organization; credentials: {shown}", flush=True)
-    try:
-        server._thread.join()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+    with interruptible():  # Ctrl-C or SIGTERM stops it: the normal end of a server, exit 0
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
     return 0
 
 
@@ -55,8 +63,16 @@ def port_number(text: str) -> int:
     return port
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error exits with the table's code for bad configuration, not argparse's 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(exits.BAD_CONFIGURATION, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m contracts", description=__doc__)
+    parser = Parser(prog="python -m contracts", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser("serve", help="run the embedded reference server")
     serve_cmd.add_argument("--host", default="127.0.0.1")
@@ -83,8 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (ConfigError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        stderr().line(f"error: {exc}")
+        return exits.BAD_CONFIGURATION
+    except KeyboardInterrupt:  # before a command set up its own handling, or after it ended
+        stderr().line(exits.verdict_line(exits.INTERRUPTED))
+        return exits.INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -15,14 +15,17 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
 
-from .checks import Expectation, content_type_is_json, oversized_body
-from .config import DEFAULT_MAX_BODY, MAX_MAX_BODY, ConfigError, Credentials, Settings, check_base_url, format_size
-from .http import Exchange, TargetBrokeProtocol, TargetClient, TargetUnreachable
-from .redaction import Redactor, cookie_values
-from .schemas import SchemaField, documented_fields
-from .table import CONTRACT
-from .validation import check_document, got
-from .violations import Violation, escape_surrogates, listing
+from contracts.core.contract import CONTRACT
+from contracts.core.credentials import ConfigError, Credentials
+from contracts.core.exchange import Exchange
+from contracts.core.limits import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, MAX_MAX_BODY, format_size
+from contracts.core.redaction import Redactor, cookie_values
+from contracts.core.violations import Violation, escape_surrogates, listing
+from contracts.judging.checks import Answer, Expectation, content_type_is_json, oversized_body
+from contracts.judging.schemas import SchemaField, documented_fields
+from contracts.judging.validation import check_document, got
+from contracts.settings.config import Settings, check_base_url
+from contracts.transport.http import TargetBrokeProtocol, TargetClient, TargetUnreachable
 
 Number = int | float
 Auth = Credentials | str | tuple[str, str] | None
@@ -269,7 +272,7 @@ class OrganizationClient:
     read up to `max_body` decoded bytes (a longer one is an `InvalidPayload`); connection failures retried,
     a request that reached the server never repeated. Credentials never appear in a message or repr."""
 
-    def __init__(self, base_url: str, *, auth: Auth = None, timeout: float = 10.0, max_body: int = DEFAULT_MAX_BODY):
+    def __init__(self, base_url: str, *, auth: Auth = None, timeout: float = DEFAULT_TIMEOUT, max_body: int = DEFAULT_MAX_BODY):
         self._credentials = _credentials(auth)
         # Settings wants credentials; TargetClient takes them per request, so a placeholder is never sent.
         self._settings = Settings(
@@ -332,7 +335,7 @@ class OrganizationClient:
             document, body_violations = None, [oversized_body(exchange, "max_body")]  # only its start was read
         else:
             document, body_violations = check_document(kind, exchange.body)
-        found = content_type_is_json(exchange, Expectation(exchange.status)) + body_violations
+        found = content_type_is_json(Answer(exchange), Expectation(exchange.status)) + body_violations
         return document, [replace(v, path=self._redact(v.path), got=self._redact(v.got)) for v in found]
 
     def _redacted(self, envelope: ErrorEnvelope) -> ErrorEnvelope:

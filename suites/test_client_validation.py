@@ -24,10 +24,10 @@ from contracts.client import (
     OrganizationClient,
     attribute_name,
 )
-from contracts.generate import corruption_targets, corruptions, json_values, valid_payloads
-from contracts.schemas import documented_fields
-from contracts.server import RunningServer
-from contracts.table import CONTRACT, ERROR_STATUSES_WITH_BODY
+from contracts.core.contract import CONTRACT, ERROR_STATUSES_WITH_BODY
+from contracts.judging.generate import corruption_targets, corruptions, json_values, valid_payloads
+from contracts.judging.schemas import documented_fields
+from contracts.transport.server import RunningServer
 
 pytestmark = pytest.mark.client_validation
 

@@ -6,7 +6,7 @@ the status is *not provoked*, never passed."""
 
 import pytest
 
-from contracts.table import PROVOKED_STATUSES
+from contracts.core.contract import PROVOKED_STATUSES
 
 
 @pytest.mark.parametrize("status", [pytest.param(s, marks=pytest.mark.status(s), id=str(s)) for s in PROVOKED_STATUSES])

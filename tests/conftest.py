@@ -4,10 +4,9 @@ import itertools
 
 import pytest
 
-from contracts.config import Credentials
-from contracts.server import ReferenceApp, RunningServer
-
-from .support import TOKEN, run_gate
+from contracts.core.credentials import Credentials
+from contracts.transport.server import ReferenceApp, RunningServer
+from tests.helpers.support import TOKEN, run_gate
 
 
 @pytest.fixture

@@ -26,11 +26,10 @@ from contracts.client import (
     OrganizationClient,
     TransportError,
 )
-from contracts.config import ConfigError, Credentials
-from contracts.schemas import schema
-from contracts.server import SAMPLE_ORGANIZATION
-
-from .raw_servers import RawServer, trickle
+from contracts.core.credentials import ConfigError, Credentials
+from contracts.judging.schemas import schema
+from contracts.transport.server import SAMPLE_ORGANIZATION
+from tests.helpers.raw_servers import RawServer, trickle
 
 BASE = "https://api.example.test"
 URL = BASE + "/account/organization"

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts.server import SAMPLE_ORGANIZATION
-
-from .support import GATE_ENV_VARS, REPO, TOKEN
+from contracts.transport.server import SAMPLE_ORGANIZATION
+from tests.helpers.support import GATE_ENV_VARS, REPO, TOKEN
 
 INSTALL_TIMEOUT = 300
 
@@ -46,7 +45,8 @@ def installed(tmp_path_factory) -> Iterator[tuple[Path, Path]]:
 def test_the_package_imports_from_the_environment_not_the_checkout(installed):
     python, elsewhere = installed
     found = run(
-        [str(python), "-c", "import contracts, contracts.schemas as s; print(contracts.__file__); print(s.SCHEMA_DIR)"], cwd=elsewhere
+        [str(python), "-c", "import contracts, contracts.judging.schemas as s; print(contracts.__file__); print(s.SCHEMA_DIR)"],
+        cwd=elsewhere,
     )
     assert found.returncode == 0, found.stderr
     module, schema_dir = found.stdout.splitlines()

@@ -12,14 +12,13 @@ from typing import cast
 
 import pytest
 
-from contracts import exits
-from contracts.config import Credentials
-from contracts.server import RunningServer
-
-from .faults import CATALOGUE, GREEN, RED, Fault, FaultApp, base_url
-from .gate_in_process import run_gate_in_process
-from .staging import OVERCAP_ENV, OVERCAP_TOKEN
-from .support import TOKEN, GateRun, run_gate
+from contracts.core import exits
+from contracts.core.credentials import Credentials
+from contracts.transport.server import RunningServer
+from tests.helpers.faults import CATALOGUE, GREEN, RED, Fault, FaultApp, base_url
+from tests.helpers.gate_in_process import run_gate_in_process
+from tests.helpers.staging import OVERCAP_ENV, OVERCAP_TOKEN
+from tests.helpers.support import TOKEN, GateRun, run_gate
 
 # Variants the gate judges wrongly today; each entry says where the bug is.
 KNOWN_WRONG: dict[str, str] = {}

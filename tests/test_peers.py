@@ -8,12 +8,11 @@ import subprocess
 import pytest
 import yaml
 
-from contracts import exits
-from contracts.config import Credentials
-
-from .faults import CATALOGUE, FaultApp, base_url
-from .peers import OPENAPI, PeerUnavailable, prism_mock, schemathesis_command
-from .support import TOKEN
+from contracts.core import exits
+from contracts.core.credentials import Credentials
+from tests.helpers.faults import CATALOGUE, FaultApp, base_url
+from tests.helpers.peers import OPENAPI, PeerUnavailable, prism_mock, schemathesis_command
+from tests.helpers.support import TOKEN
 
 
 def test_openapi_document_is_valid_openapi_3_1():
@@ -76,7 +75,7 @@ def test_suites_pass_against_prism_mocking_the_openapi_document(gate, prism_url)
 
 def test_a_peer_that_cannot_be_installed_gives_the_reason(monkeypatch, tmp_path):
     """What the Prism test skips with on a machine without npm: the cause, not a traceback."""
-    from . import peers
+    from tests.helpers import peers
 
     monkeypatch.setattr(peers, "PEERS", tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))

@@ -11,12 +11,11 @@ import sys
 import pytest
 import yaml
 
-from contracts import exits
-from contracts.config import Credentials
-from contracts.server import ReferenceApp
-
-from .staging import OVERCAP_TOKEN, StagingApp
-from .support import GATE_ENV_VARS, REPO, TOKEN, gate_arguments
+from contracts.core import exits
+from contracts.core.credentials import Credentials
+from contracts.transport.server import ReferenceApp
+from tests.helpers.staging import OVERCAP_TOKEN, StagingApp
+from tests.helpers.support import GATE_ENV_VARS, REPO, TOKEN, gate_arguments
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 DEPLOY_COMMAND = ".venv/bin/pytest --request-timeout 15 --scenarios=staging-scenarios.toml --require 200,401,400,402"

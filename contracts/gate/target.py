@@ -1,0 +1,115 @@
+"""The `target` fixture's object: what a suite test talks to. Send a request, provoke a status, verify the answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+import pytest
+
+from contracts.core.credentials import Credentials
+from contracts.core.exchange import Exchange
+from contracts.core.violations import ContractViolation, Violation
+from contracts.gate.run import GateRun
+from contracts.judging.checks import Expectation, judge
+from contracts.settings.config import Settings
+from contracts.transport.http import TargetBrokeProtocol, TargetUnreachable
+
+
+@dataclass
+class Judged:
+    """One exchange a test saw, and what it was judged against: the status asked for, or its own (`asked` None)."""
+
+    exchange: Exchange
+    judged: bool = False
+    asked: int | None = None
+    violations: list[Violation] = field(default_factory=list)
+    known: list[Violation] = field(default_factory=list)  # accepted by --known-violations
+
+
+@dataclass(frozen=True)
+class Provocation:
+    """A request meant to provoke `status`, how it was made, and the status it got."""
+
+    status: int
+    how: str
+    got: int
+
+    def reason(self) -> str:
+        return f"target answered {self.got} to {self.how}"
+
+
+EXCHANGES = pytest.StashKey[list[Judged]]()
+PROVOKED = pytest.StashKey[Provocation]()
+Auth = Literal["configured", "wrong", "none"]  # which credentials a request carries
+AUTH_CHOICES: tuple[Auth, ...] = get_args(Auth)
+
+
+class Target:
+    """What a suite test talks to: send a request, then verify the answer against the contract."""
+
+    def __init__(self, run: GateRun, item: pytest.Item):
+        self._run = run
+        self._item = item
+        self._judged: list[Judged] = []  # every exchange, in order, for the report and the coverage
+        item.stash[EXCHANGES] = self._judged
+
+    @property
+    def settings(self) -> Settings:
+        assert self._run.settings is not None  # a run with bad settings stops before any test
+        return self._run.settings
+
+    def provoke(self, status: int) -> Exchange:
+        """Ask for `status` through its scenario, else with `Prefer: code=NNN`. Another status that comes back is
+        judged for its own (an undocumented one is a violation), then the test skips: the status is *not
+        provoked*, never passed."""
+        scenario = self.settings.scenarios.get(status)
+        if scenario is None:
+            exchange = self.get(prefer_status=status)
+            how = f"'Prefer: code={status}' (it does not honour Prefer; --scenarios says how to provoke {status})"
+        else:
+            credentials = scenario.credentials or self.settings.credentials
+            exchange = self._send(credentials, headers=scenario.headers, query=scenario.query)
+            how = scenario.describe()
+        provocation = Provocation(status, how, exchange.status)
+        self._item.stash[PROVOKED] = provocation
+        if exchange.status != status:
+            self.verify(exchange, None)
+            pytest.skip(provocation.reason())
+        return exchange
+
+    def get(self, *, auth: Auth = "configured", prefer_status: int | None = None) -> Exchange:
+        if auth not in AUTH_CHOICES:
+            raise ValueError(f"auth must be one of {AUTH_CHOICES}, not {auth!r}")
+        credentials = {"configured": self.settings.credentials, "wrong": self.settings.credentials.wrong(), "none": None}[auth]
+        return self._send(credentials, prefer_status=prefer_status)
+
+    def _send(self, credentials: Credentials | None, **extras) -> Exchange:
+        assert self._run.client is not None  # made before the first test, once the target answered
+        try:
+            exchange = self._run.client.get_organization(credentials=credentials, **extras)
+        except TargetUnreachable as exc:
+            unreachable, broke = str(exc), None
+        except TargetBrokeProtocol as exc:
+            unreachable, broke = None, exc
+        else:
+            unreachable = broke = None
+        # Failed outside the except blocks, so no chained traceback reaches the report.
+        if unreachable:
+            pytest.fail(f"no answer: {unreachable}", pytrace=False)
+        if broke:  # it answered, and broke HTTP: a contract failure like any other
+            raise ContractViolation(broke.where, [broke.violation], self._run.show)
+        self._judged.append(Judged(exchange))
+        self._run.exchanged(exchange)
+        return exchange
+
+    def verify(self, exchange: Exchange, status: int | None) -> None:
+        """Judge the answer against `status` (None: its own, which must be one the reference documents) and raise
+        one ContractViolation listing everything wrong with it."""
+        verdict = judge(exchange, Expectation(status, self.settings.strict_fields))
+        violations, known = self._run.judged(status, exchange, verdict)
+        for entry in self._judged:
+            if entry.exchange is exchange:
+                entry.judged, entry.asked, entry.violations, entry.known = True, status, violations, known
+        if violations:
+            raise ContractViolation(f"{exchange.method} {exchange.url} -> {exchange.status}", violations, self._run.show)
