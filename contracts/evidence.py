@@ -134,15 +134,29 @@ def _format_checks() -> dict[str, Callable[[str], bool]]:
     def gate(name: str) -> Callable[[str], bool]:
         return (lambda value: checker.conforms(value, name)) if name in checker.checkers else (lambda value: True)
 
-    checks = {name: gate(name) for name in ("date", "date-time", "uuid") if name in checker.checkers}
-    by_gate_email, by_gate_uri = gate("email"), gate("uri")
-    checks["email"] = lambda value: _EMAIL.fullmatch(value) is not None and by_gate_email(value)
-    checks["uri"] = lambda value: _URI.fullmatch(value) is not None and by_gate_uri(value)
-    return checks
+    by_gate = {name: gate(name) for name in FORMATS}
+    # Each check first asks what any value of its format has (a length, a character), which most values lack.
+    checks = {
+        "date": lambda value: len(value) == 10 and by_gate["date"](value),
+        "date-time": lambda value: len(value) >= 20 and value[10] in "Tt" and by_gate["date-time"](value),
+        "uuid": lambda value: len(value) == 36 and by_gate["uuid"](value),
+        "email": lambda value: "@" in value and _EMAIL.fullmatch(value) is not None and by_gate["email"](value),
+        "uri": lambda value: ":" in value and _URI.fullmatch(value) is not None and by_gate["uri"](value),
+    }
+    return {name: check for name, check in checks.items() if name in ("email", "uri") or name in checker.checkers}
+
+
+_EXACT_TYPES: dict[type, str] = {str: "string", bool: "boolean", int: "integer", dict: "object", list: "array", type(None): "null"}
 
 
 def json_type(value: object) -> str:
-    """The JSON Schema type of a parsed value: 1.0 is an integer, `true` is no number."""
+    """The JSON Schema type of a parsed value, as jsonschema's type checker says (1.0 is an integer, `true` is no
+    number); the types a JSON parser returns are looked up directly, which is most of the cost of observing."""
+    exact = _EXACT_TYPES.get(type(value))
+    if exact is not None:
+        return exact
+    if type(value) is float:
+        return "integer" if value.is_integer() else "number"  # type: ignore[attr-defined]
     return next(name for name in _TYPE_ORDER if _TYPE_CHECKER.is_type(value, name))
 
 
@@ -217,8 +231,10 @@ class Evidence:
     def __init__(self) -> None:
         self.runs = 1
         self.kinds: dict[str, KindEvidence] = {}
-        self._names: dict[str, tuple[str, bool]] = {}  # raw name -> (name as kept, redacted); never serialized
-        self._strings: dict[str, tuple[bool, frozenset[str]]] = {}  # raw value -> (credential-like, formats matched)
+        self._names: dict[str, tuple[str, bool, bool]] = {}  # raw name -> (name as kept, masked, names a credential); never serialized
+        self._readings: dict[str, tuple[bool, frozenset[str]]] = {}  # raw value -> (credential-like by its shape, formats matched)
+        self._redacted: dict[str, bool] = {}  # raw text -> whether the redactor changed it
+        self._pending: list[tuple[PathEvidence, str]] = []  # texts kept from this body, for one redactor pass at its end
         self._checks: dict[str, Callable[[str], bool]] | None = None
 
     # -- observing --------------------------------------------------------------------------------
@@ -232,21 +248,22 @@ class Evidence:
         record.bodies += 1
         record.runs = max(record.runs, 1)
         drift = set(drift_paths)
-        for keys, parent in _documented_objects(kind, document):
+        for keys, listed, parent in _documented_objects(kind, document):
             if keys:
                 record.objects[json_path(keys)] += 1
-            if not drift:
+            if not drift or listed.issuperset(parent):
                 continue
             base = json_path(keys)
             kept = 0
             for name, value in parent.items():
-                if child_path(base, name) not in drift:
+                if name in listed or child_path(base, name) not in drift:
                     continue
                 if kept >= MAX_PATHS:
                     record.dropped += 1  # a hostile body's 20,000th member costs a count, not a redaction
                     continue
                 kept += 1
-                self._value(record, keys, name, value, drift=True, depth=0, clean=clean)
+                self._value(record, (keys, base), name, value, drift=True, depth=0, clean=clean)
+        self._settle(clean)
 
     def learn(self, kind: str, document: object, clean: Callable[[str], str]) -> list[str]:
         """`observe` a parsed body with the drift the installed schema finds in it (for captures read directly)."""
@@ -257,7 +274,7 @@ class Evidence:
     def _value(
         self,
         record: KindEvidence,
-        steps: tuple[str | None, ...],
+        where: tuple[tuple[str | None, ...], str],
         name: str | None,
         value: object,
         *,
@@ -266,15 +283,20 @@ class Evidence:
         clean: Callable[[str], str],
         parent: PathEvidence | None = None,
     ) -> None:
+        """Record `value`, found under `name` (ITEM: an array's item) in the object or array at `where` (its steps
+        and path), and what lies inside it."""
+        steps, path = where
         if name is ITEM:
-            shown, redacted = ITEM, False
+            shown, redacted, named_secret = ITEM, False, False
+            path = f"{path}[*]"
         else:
             reading = self._name(name, clean)
             if reading is None:
                 record.dropped += 1
                 return
-            shown, redacted = reading
-        entry = self._entry(record, (*steps, shown), drift=drift)
+            shown, redacted, named_secret = reading
+            path = child_path(path, shown)
+        entry = self._entry(record, (*steps, shown), path, drift=drift)
         if entry is None:
             record.dropped += 1
             return
@@ -283,7 +305,6 @@ class Evidence:
         entry.types[kind] += 1
         if redacted or (parent is not None and parent.redacted):
             entry.redacted = True
-        named_secret = name is not ITEM and credential_name(name)
         if not entry.credential and (named_secret or entry.redacted or (parent is not None and parent.credential)):
             entry.withhold()
         if isinstance(value, dict):
@@ -300,74 +321,89 @@ class Evidence:
             record.dropped += len(members)
             return
         for name, value in members:
-            self._value(record, entry.steps, name, value, drift=False, depth=depth + 1, clean=clean, parent=entry)
+            self._value(record, (entry.steps, entry.path), name, value, drift=False, depth=depth + 1, clean=clean, parent=entry)
 
-    def _name(self, name: str, clean: Callable[[str], str]) -> tuple[str, bool] | None:
-        """The name as kept and whether it was masked, or None for one that cannot be kept at all."""
+    def _name(self, name: str, clean: Callable[[str], str]) -> tuple[str, bool, bool] | None:
+        """The name as kept, whether it was masked, and whether it names a credential; None for one that cannot be kept."""
         if len(name) > MAX_NAME or _SURROGATE.search(name):
             return None  # too long to be a member worth proposing, or not writable as UTF-8
         known = self._names.get(name)
         if known is None:
-            cleaned = clean(name)
-            known = (MASK, True) if cleaned != name or credential_value(name) else (name, False)
+            masked = clean(name) != name or credential_value(name)
+            known = (MASK, True, True) if masked else (name, False, credential_name(name))
             self._names = {} if len(self._names) >= _MEMO else self._names
             self._names[name] = known
         return known
 
-    def _entry(self, record: KindEvidence, steps: tuple[str | None, ...], *, drift: bool) -> PathEvidence | None:
-        entry = PathEvidence(steps, drift=drift)
-        existing = record.paths.get(entry.path)
+    def _entry(self, record: KindEvidence, steps: tuple[str | None, ...], path: str, *, drift: bool) -> PathEvidence | None:
+        """The evidence kept at `path`, begun if there is room for one more path."""
+        existing = record.paths.get(path)
         if existing is not None:
             return existing
         if len(record.paths) >= MAX_PATHS:
             return None
-        record.paths[entry.path] = entry
+        entry = record.paths[path] = PathEvidence(steps, drift=drift)
         return entry
 
     def _scalar(self, entry: PathEvidence, kind: str, value: object, clean: Callable[[str], str]) -> None:
         if kind in ("integer", "number") and not entry.credential:
             entry.minimum = _extreme(min, entry.minimum, value)  # type: ignore[arg-type]
             entry.maximum = _extreme(max, entry.maximum, value)  # type: ignore[arg-type]
-        if kind == "string":
-            assert isinstance(value, str)
+        if isinstance(value, str):
             entry.longest = max(entry.longest, len(value))
             if len(value) > MAX_CHECKED:
                 entry.values = None  # neither kept nor read: no enum candidate
                 return
-            credential, formats = self._string(value, clean)
+            shaped, formats = self._reading(value)
             entry.formats.update(formats)
-            if credential:
-                entry.withhold()
-            if entry.credential:
-                return
-            # Not a credential: the redactor left it as it is, so it is kept as it is (cut when long).
-            if len(value) > MAX_VALUE:
-                entry.values = None
-                value = value[: MAX_VALUE - 1] + "…"
-            elif entry.values is not None:
-                entry.values = _distinct(entry.values, [value])
-            entry.samples = _first(entry.samples, [value])
-        elif kind != "null" and not entry.credential:
-            if self._string(json.dumps(value), clean)[0]:  # a number can be a secret's digits too
-                entry.withhold()
-                return
-            if entry.values is not None:
-                entry.values = _distinct(entry.values, [value])
-            entry.samples = _first(entry.samples, [value])
+            text = value
+        elif kind == "null":
+            return
+        else:
+            shaped, text = False, json.dumps(value)  # a number can be a secret's digits too
+        if shaped or self._redacted.get(text):
+            entry.withhold()
+        if entry.credential:
+            return
+        if text not in self._redacted:
+            self._pending.append((entry, text))  # kept for now; `_settle` withholds it if the redactor changes it
+        if isinstance(value, str) and len(value) > MAX_VALUE:
+            entry.values = None
+            value = value[: MAX_VALUE - 1] + "…"
+        elif entry.values is not None:
+            entry.values = _distinct(entry.values, [value])
+        entry.samples = _first(entry.samples, [value])
 
-    def _string(self, value: str, clean: Callable[[str], str]) -> tuple[bool, frozenset[str]]:
-        """Whether a string value looks like a credential, and the formats it matches (remembered)."""
-        known = self._strings.get(value)
+    def _reading(self, value: str) -> tuple[bool, frozenset[str]]:
+        """Whether a string looks like a credential by its shape, and the formats it matches (remembered)."""
+        known = self._readings.get(value)
         if known is None:
             if self._checks is None:
                 self._checks = _format_checks()
-            credential = clean(value) != value or credential_value(value)
             matched = frozenset(name for name, check in self._checks.items() if len(value) <= _LONGEST_FORMATTED and check(value))
-            known = (credential, matched)
+            known = (credential_value(value), matched)
             if len(value) <= _MEMO_LENGTH:
-                self._strings = {} if len(self._strings) >= _MEMO else self._strings
-                self._strings[value] = known
+                self._readings = {} if len(self._readings) >= _MEMO else self._readings
+                self._readings[value] = known
         return known
+
+    def _settle(self, clean: Callable[[str], str]) -> None:
+        """Ask the redactor about every text kept from one body at once (a NUL between them, which no secret's
+        form holds): one pass over a body instead of one a value. Only when it masks something are the texts
+        asked one by one, and the members whose text it changed keep no value at all."""
+        if not self._pending:
+            return
+        texts = list(dict.fromkeys(text for _, text in self._pending))
+        joined = "\x00".join(texts)
+        changed = set() if clean(joined) == joined else {text for text in texts if clean(text) != text}
+        for text in texts:
+            if len(text) <= _MEMO_LENGTH:
+                self._redacted = {} if len(self._redacted) >= _MEMO else self._redacted
+                self._redacted[text] = text in changed
+        for entry, text in self._pending:
+            if text in changed:
+                entry.withhold()
+        self._pending = []
 
     # -- combining --------------------------------------------------------------------------------
 
@@ -418,14 +454,15 @@ class Evidence:
 # -- walking a body ---------------------------------------------------------------------------------
 
 
-def _documented_objects(kind: str, document: dict) -> Iterator[tuple[tuple[str, ...], dict]]:
-    """Each object of the body the schema documents (the root first), with the member names leading to it."""
-    for keys in schemas.documented_members(kind):
+def _documented_objects(kind: str, document: dict) -> Iterator[tuple[tuple[str, ...], frozenset[str], dict]]:
+    """Each object of the body the schema documents (the root first): the member names leading to it, the names
+    the schema lists there, and the object."""
+    for keys, listed in schemas.documented_members(kind).items():
         node: object = document
         for key in keys:
             node = node.get(key) if isinstance(node, dict) else None
         if isinstance(node, dict):
-            yield keys, node
+            yield keys, listed, node
 
 
 def _union(kept: list, new: list) -> list:

@@ -8,6 +8,7 @@ import json
 import time
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from contracts import evidence as ev
 from contracts.evidence import Evidence, EvidenceError, credential_name, credential_value
@@ -71,6 +72,13 @@ def test_each_path_records_how_often_which_types_formats_values_and_range():
     assert found["$.mixed"]["types"] == {"integer": 1, "string": 1, "boolean": 1, "null": 1}, "true is no number, 1 no boolean"
     assert found["$.mixed"]["values"] == [1, "one", True]
     assert len(found["$.ratio"]["samples"]) == ev.MAX_SAMPLES
+
+
+@pytest.mark.parametrize("value", [0, 1, -7, 10**30, 1.0, -0.0, 1e300, 0.5, True, False, None, "", "1", [], [1], {}, {"a": 1}])
+def test_json_types_are_the_ones_jsonschema_checks(value):
+    checker = Draft202012Validator.TYPE_CHECKER
+    expected = next(name for name in ("null", "boolean", "integer", "number", "string", "array", "object") if checker.is_type(value, name))
+    assert ev.json_type(value) == expected
 
 
 def test_a_format_counts_only_the_values_that_match_it():
