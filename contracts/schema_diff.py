@@ -18,8 +18,9 @@ when they change: a verdict that cannot tell must not say "compatible".
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin
 
 from .violations import child_path
@@ -248,6 +249,29 @@ def _other_changes(path: str, old: dict, new: dict) -> Iterator[Change]:
 
 
 # -- resolving a schema file ------------------------------------------------------------------------
+
+
+def tree_of(path: Path | str, *, beside: Iterable[Path | str] = ()) -> dict:
+    """The resolved tree of the schema file at `path`, its references looked up among the `*.schema.json` files
+    in its folder (as the repository keeps them) and in the folders `beside` (for a copy taken out of it, e.g.
+    `git show main:schemas/organization.schema.json > old.json`). Raises UnresolvedSchema, or ValueError for a
+    file that is not JSON."""
+    path = Path(path)
+    documents: dict[str, dict] = {}
+    for folder in (*map(Path, beside), path.parent):
+        for sibling in sorted(folder.glob("*.schema.json")):
+            documents[str(sibling)] = _read(sibling)
+    return inlined(_read(path), documents)
+
+
+def _read(path: Path) -> dict:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"{path}: not a JSON schema ({exc})") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"{path}: not a JSON schema (a {type(document).__name__})")
+    return document
 
 
 def inlined(document: dict, documents: Mapping[str, dict]) -> dict:

@@ -20,8 +20,11 @@ from contracts.schema_diff import (
     classify,
     exit_code,
     inlined,
+    tree_of,
     verdict,
 )
+
+from .support import REPO
 
 
 def body(properties: dict, required: tuple[str, ...] = ()) -> dict:
@@ -209,3 +212,23 @@ def test_references_that_cannot_be_followed_are_named():
 def test_literal_values_are_not_taken_for_references():
     document = {"$id": "https://x.test/e.json", "properties": {"$id": {"enum": [{"$ref": "#/nowhere"}]}}}
     assert inlined(document, {}) == {"properties": {"$id": {"enum": [{"$ref": "#/nowhere"}]}}}
+
+
+def test_schema_files_on_disk_are_compared_with_their_references_resolved(tmp_path):
+    old = REPO / "schemas" / "organization.schema.json"
+    assert tree_of(old) == {key: value for key, value in schemas.resolved("organization").items() if key not in ("$schema", "$id", "$defs")}
+    document = json.loads(old.read_text(encoding="utf-8"))
+    document["properties"]["createdAt"] = {"type": "string"}  # the timestamp's format dropped
+    document["required"].remove("name")
+    new = tmp_path / "organization.schema.json"
+    new.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(UnresolvedSchema, match=r"defs\.schema\.json"):
+        tree_of(new)  # taken out of the repository, alone
+    changes = classify(tree_of(old), tree_of(new, beside=[REPO / "schemas"]))
+    assert changes == [
+        Change("$.name", "required → optional", BREAKS_CLIENTS),
+        Change("$.createdAt", "format date-time dropped", BREAKS_CLIENTS),
+    ]
+    (tmp_path / "broken.schema.json").write_text("{", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a JSON schema"):
+        tree_of(tmp_path / "broken.schema.json")
