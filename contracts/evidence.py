@@ -648,7 +648,7 @@ def _entry_from(data: object, where: str) -> PathEvidence:
         value = data.get(key)
         setattr(entry, key, value if isinstance(value, (int, float)) and not isinstance(value, bool) else None)
     entry.longest = _count(data.get("longest", 0), f"{where} longest")
-    entry.redacted = data.get("redacted") is True
+    entry.redacted = data.get("redacted") is True or any(step is not ITEM and MASK in step for step in entry.steps)
     scalars = [*(entry.values or []), *entry.samples]
     if data.get("credential") is True or any(isinstance(value, str) and credential_value(value) for value in scalars):
         entry.withhold()

@@ -345,6 +345,8 @@ def test_read_evidence_is_held_to_the_caps_and_checked_again():
     ]
     assert read.paths["$.a"].samples == ["one", "two", "three"] and read.paths["$.a"].values is None
     assert read.paths["$.b"].credential and read.paths["$.b"].samples == [] and read.paths["$.b"].values == []
+    masked = {"steps": ["meta", f"x{MASK}"], "seen": 1, "types": {"integer": 1}}
+    assert Evidence.from_dict({**data, "kinds": {"error": {"paths": {"m": masked}}}}).kinds["error"].paths[f"$.meta['x{MASK}']"].redacted
 
 
 def test_merging_adds_up_runs_workers_and_what_each_saw():
