@@ -550,6 +550,8 @@ def _types_phrase(entry: PathEvidence) -> str:
         elif kind in ("integer", "number") and entry.minimum is not None:
             phrase += f", {_shown(entry.minimum)} to {_shown(entry.maximum)}"
         return phrase
+    if set(entry.types) == {"integer", "number"}:  # one JSON type to a client: a number, some of them whole
+        return f"number ({entry.types['integer']} of {total} whole), {_shown(entry.minimum)} to {_shown(entry.maximum)}"
     return ", ".join(f"{kind} in {entry.types[kind]}" for kind in sorted(entry.types, key=_TYPE_ORDER.index)) + f" of {total} values"
 
 
@@ -610,7 +612,7 @@ def _summary(proposal: Proposal) -> str:
     lines += ["## Proof", ""]
     if proposal.members:
         outcome = "holds" if proposal.proof.holds else "FAILS"
-        lines += [f"**The proof {outcome}**: the proposal {proposal.proof.sentence()} (the mutation catalogue).", ""]
+        lines += [f"**The proof {outcome}**: the proposal {proposal.proof.sentence()} (its mutation catalogue).", ""]
         lines += [f"- refused: {_code(refusal)}" for refusal in proposal.proof.refusals]
         lines += [f"- lets pass: {_code(survivor)}" for survivor in proposal.proof.survivors]
         lines += [""] if proposal.proof.refusals or proposal.proof.survivors else []

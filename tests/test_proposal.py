@@ -165,6 +165,7 @@ def test_each_member_states_its_evidence_in_words():
     assert said["$.error.docs"].startswith("seen in 6 of 6 $.error objects over 2 runs; string, uri in every value")
     assert said["$.seatCount"].startswith("seen in 16 of 16 bodies over 2 runs; integer, 10 to 17")
     assert said["$.tags[*]"].startswith("14 array items over 2 runs; string")
+    assert said["$.balance"].startswith("seen in 16 of 16 bodies over 2 runs; number (8 of 16 whole), 0.0 to 87.5")
     summary = proposal.summary()
     assert "| `$.promotion` | string | no | seen in 8 of 16 bodies over 2 runs; string" in summary
     assert "**breaks providers**" in summary, "required members break providers that do not send them"
