@@ -8,11 +8,10 @@ import copy
 import pytest
 from jsonschema import Draft202012Validator
 
-from contracts import schemas, validation
-from contracts.mutations import MISSING, Variant, example, prove, undocumented, variants
-from contracts.server import ERRORS, SAMPLE_ORGANIZATION
-
-from .faults import field_faults
+from contracts.judging import schemas, validation
+from contracts.judging.mutations import MISSING, Variant, example, prove, undocumented, variants
+from contracts.transport.server import ERRORS, SAMPLE_ORGANIZATION
+from tests.helpers.faults import field_faults
 
 ENVELOPE = {"trackingId": "t-1", "error": dict(ERRORS[502])}
 BODIES = {"organization": SAMPLE_ORGANIZATION, "error": ENVELOPE}

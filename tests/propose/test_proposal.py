@@ -14,17 +14,16 @@ from pathlib import Path
 import jsonpatch
 import pytest
 
-from contracts import fast_validation, schemas, validation
-from contracts.evidence import Evidence
-from contracts.mutations import example, variants
-from contracts.proposal import ProposalError, openapi_change, propose
-from contracts.redaction import MASK, Redactor
-from contracts.schema_diff import BREAKS_CLIENTS, BREAKS_PROVIDERS, COMPATIBLE, Change
-from contracts.schema_style import house_json
-from contracts.server import ERRORS, SAMPLE_ORGANIZATION
-
-from .faults import credential_echoes
-from .support import REPO
+from contracts.core.redaction import MASK, Redactor
+from contracts.judging import fast_validation, schemas, validation
+from contracts.judging.evidence import Evidence
+from contracts.judging.mutations import example, variants
+from contracts.judging.schema_diff import BREAKS_CLIENTS, BREAKS_PROVIDERS, COMPATIBLE, Change
+from contracts.propose.proposal import ProposalError, openapi_change, propose
+from contracts.propose.style import house_json
+from contracts.transport.server import ERRORS, SAMPLE_ORGANIZATION
+from tests.helpers.faults import credential_echoes
+from tests.helpers.support import REPO
 
 SECRET = "tok-9f8e7d6c5b4a3f2e1d0c"
 CLEAN = Redactor([SECRET])

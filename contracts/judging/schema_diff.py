@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin
 
-from .violations import child_path
+from contracts.core.violations import child_path
 
 COMPATIBLE = "compatible"
 BREAKS_CLIENTS = "breaks clients"

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from contracts import schemas
-from contracts.schema_diff import (
+from contracts.judging import schemas
+from contracts.judging.schema_diff import (
     BREAKING,
     BREAKS_BOTH,
     BREAKS_CLIENTS,
@@ -23,8 +23,7 @@ from contracts.schema_diff import (
     tree_of,
     verdict,
 )
-
-from .support import REPO
+from tests.helpers.support import REPO
 
 
 def body(properties: dict, required: tuple[str, ...] = ()) -> dict:

@@ -41,12 +41,12 @@ from urllib.parse import unquote, urldefrag, urljoin
 import jsonpatch
 from genson import SchemaBuilder
 
-from . import schemas
-from .evidence import FORMATS, ITEM, Evidence, KindEvidence, PathEvidence
-from .mutations import Proof, prove
-from .schema_diff import BREAKS_BOTH, BREAKS_CLIENTS, COMPATIBLE, Change, classify, inlined, verdict
-from .schema_style import house_json
-from .violations import json_path
+from contracts.core.violations import json_path
+from contracts.judging import schemas
+from contracts.judging.evidence import FORMATS, ITEM, Evidence, KindEvidence, PathEvidence
+from contracts.judging.mutations import Proof, prove
+from contracts.judging.schema_diff import BREAKS_BOTH, BREAKS_CLIENTS, COMPATIBLE, Change, classify, inlined, verdict
+from contracts.propose.style import house_json
 
 GATE_FORMATS = ("date", "date-time")  # formats whose checkers the gate proves live at start-up
 SCHEMA_FOLDER = "schemas"  # where the schema files live in the repository, for the diff's file names

@@ -21,9 +21,9 @@ from typing import Final
 
 from jsonschema import Draft202012Validator
 
-from . import schemas
-from .validation import json_type
-from .violations import child_path, json_path
+from contracts.core.violations import child_path, json_path
+from contracts.judging import schemas
+from contracts.judging.validation import json_type
 
 MISSING: Final = object()  # the value a `missing` variant puts in place of a member: none
 

@@ -10,13 +10,12 @@ import time
 import pytest
 from jsonschema import Draft202012Validator
 
-from contracts import evidence as ev
-from contracts.evidence import Evidence, EvidenceError, credential_name, credential_value
-from contracts.redaction import MASK, Redactor
-from contracts.server import ERRORS, SAMPLE_ORGANIZATION
-from contracts.validation import undocumented_fields
-
-from .faults import credential_echoes
+from contracts.core.redaction import MASK, Redactor
+from contracts.judging import evidence as ev
+from contracts.judging.evidence import Evidence, EvidenceError, credential_name, credential_value
+from contracts.judging.validation import undocumented_fields
+from contracts.transport.server import ERRORS, SAMPLE_ORGANIZATION
+from tests.helpers.faults import credential_echoes
 
 SECRET = "tok-9f8e7d6c5b4a3f2e1d0c"
 CLEAN = Redactor([SECRET])

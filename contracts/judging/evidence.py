@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 
 from jsonschema import Draft202012Validator
 
-from . import schemas
-from .redaction import MASK
-from .validation import undocumented_fields
-from .violations import child_path, json_path
+from contracts.core.redaction import MASK
+from contracts.core.violations import child_path, json_path
+from contracts.judging import schemas
+from contracts.judging.validation import undocumented_fields
 
 FORMAT = "organization-contracts/evidence/1"
 
