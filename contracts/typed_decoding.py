@@ -251,7 +251,6 @@ class _Engine:
 _SKETCH = bytes.maketrans(b"0123456789u-\\", b"00000000000++")
 _BLANKS = b" \t\r\n"
 _DATE_LIKE = b"+0000"
-_DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 
 
 def _names_dropped(sketch: bytes, kept: int) -> bool:
@@ -276,10 +275,17 @@ def _loose_timestamp(sketch: bytes) -> bool:
 
 
 def _escaped_ascii(raw: bytes) -> bool:
-    """Whether an ASCII character is written as a `\\u00NN` escape, which would hide a loose date-time from the scan
-    above (`2026-01-31\\u002009:30:00Z`). Digits as zeros, every escape from `\\u0000` to `\\u0099` shows as
-    `\\u000` (C1 controls included, which only costs the strict path)."""
-    return raw.translate(_DIGITS).find(b"\\u000") >= 0
+    """Whether an ASCII character is written as a `\\u00NN` escape (`NN` below 80), which would hide a loose
+    date-time from the scan above (`2026-01-31\\u002009:30:00Z`)."""
+    at = raw.find(b"\\u00")
+    while at >= 0:
+        if raw[at + 4 : at + 5] in _ASCII_HIGH_DIGITS:
+            return True
+        at = raw.find(b"\\u00", at + 4)
+    return False
+
+
+_ASCII_HIGH_DIGITS = frozenset(bytes([digit]) for digit in b"01234567")
 
 
 # -- confirming a body ------------------------------------------------------------------------------
@@ -311,7 +317,7 @@ class _Kind:
                 decoded = decode(raw)
             except invalid as exc:
                 return self.after_learning(raw) if str(exc).startswith(_UNKNOWN_MEMBER) else None
-            except not_json:  # the strict parser says why
+            except (not_json, RecursionError):  # the strict parser says why (msgspec recurses into what it skips)
                 return None
             drift: list[str] = []
             sketch = raw.translate(sketch_table, blanks)
