@@ -79,10 +79,13 @@ class _NotCovered(Exception):
 @dataclass(frozen=True)
 class _Shape:
     """One generated struct, and `tally(value, drift)`: how many members a decoded one holds (nested ones included),
-    the JSON paths of its learned (undocumented) members appended to `drift`."""
+    the JSON paths of its learned (undocumented) members appended to `drift`. A struct without documented objects
+    inside is `flat`: (its optional members' values, how many members it has at most, its learned members), which
+    the judging reads in line, since it does so for every body."""
 
     struct: type
     tally: Callable[[Any, list[str]], int]
+    flat: tuple[Callable[[Any], tuple] | None, int, tuple[tuple[int, str], ...]] | None = None
 
 
 _UNSET: Final = msgspec.UNSET
@@ -193,7 +196,9 @@ def _object_shape(node: dict, keys: tuple[str, ...], learned: tuple[tuple[tuple[
     struct = msgspec.defstruct(
         "Object", fields, rename=names, forbid_unknown_fields=_FORBID_UNKNOWN, kw_only=True, gc=False, module=__name__
     )
-    return _Shape(struct, _tally(len(fields) - len(optional), optional, tuple(indexes), tuple(nested)))
+    required = len(fields) - len(optional)
+    flat = None if nested else (_getter(optional), len(fields), tuple(indexes))
+    return _Shape(struct, _tally(required, optional, tuple(indexes), tuple(nested)), flat)
 
 
 def _undocumented(members: dict[tuple[str, ...], frozenset[str]], document: object) -> Iterator[tuple[tuple[str, ...], str, object]]:
@@ -307,21 +312,32 @@ class _Kind:
     def judging(self, engine: _Engine) -> Callable[[bytes], Confirmed | None]:
         """The function confirming a body with this engine: Confirmed, or None (the strict path decides). What it
         calls is bound here, once, since this runs for every body."""
-        decode, tally, dated = engine.decoder.decode, engine.shape.tally, engine.dated
+        decode, tally, dated, flat = engine.decoder.decode, engine.shape.tally, engine.dated, engine.shape.flat
+        values, every, learned = flat if flat is not None else (None, 0, ())
         names_dropped, loose_timestamp, escaped_ascii = _names_dropped, _loose_timestamp, _escaped_ascii
-        sketch_table, blanks, date_like, no_drift = _SKETCH, _BLANKS, _DATE_LIKE, _NO_DRIFT
-        invalid, not_json = msgspec.ValidationError, msgspec.DecodeError
+        sketch_table, blanks, date_like, no_drift, unset = _SKETCH, _BLANKS, _DATE_LIKE, _NO_DRIFT, _UNSET
+        invalid = msgspec.ValidationError
 
         def judge(raw: bytes) -> Confirmed | None:
             try:
                 decoded = decode(raw)
             except invalid as exc:
                 return self.after_learning(raw) if str(exc).startswith(_UNKNOWN_MEMBER) else None
-            except (not_json, RecursionError):  # the strict parser says why (msgspec recurses into what it skips)
-                return None
+            except (ValueError, RecursionError):  # not JSON to msgspec (the strict parser says why); msgspec 0.22 raises
+                return None  # UnicodeDecodeError for bad UTF-8, and recurses into what it skips
             drift: list[str] = []
+            if flat is None:
+                kept = tally(decoded, drift)
+            elif values is None:
+                kept = every
+            else:  # `tally`, in line
+                present = values(decoded)
+                kept = every - present.count(unset)
+                for index, path in learned:
+                    if present[index] is not unset:
+                        drift.append(path)
             sketch = raw.translate(sketch_table, blanks)
-            if names_dropped(sketch, tally(decoded, drift)):
+            if names_dropped(sketch, kept):
                 return None
             if dated and sketch.find(date_like) >= 0 and (loose_timestamp(sketch) or escaped_ascii(raw)):
                 return None
@@ -351,7 +367,7 @@ class _Kind:
             return False
         try:
             document = msgspec.json.decode(raw)
-        except (msgspec.DecodeError, RecursionError):
+        except (ValueError, RecursionError):  # msgspec's DecodeError is a ValueError, as is UnicodeDecodeError
             return False
         known = set(engine.learned)
         new: list[tuple[tuple[str, ...], str]] = []
@@ -498,7 +514,7 @@ def decode_line(line: bytes) -> CaptureLine | None:
     `Content-Encoding` and credentials are the caller's (`captures._plain_headers`)."""
     try:
         entry = _LINE.decode(line)
-    except msgspec.DecodeError:  # ValidationError included
+    except ValueError:  # msgspec's DecodeError and ValidationError; UnicodeDecodeError from msgspec 0.22
         return None
     url = entry.url
     if url is not msgspec.UNSET and ("?" in url or "#" in url or "@" in url):
