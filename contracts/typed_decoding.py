@@ -11,9 +11,10 @@ never make this path disagree with the strict one. Where msgspec reads a body di
 (measured, and each guard killed by tests/test_typed_decoding.py when removed):
 
 - duplicate member names: msgspec keeps the last one silently -> `_names_dropped` counts the names written;
-- unknown members are skipped unread (duplicates, huge numbers, nesting, bad UTF-8 inside them) -> the structs
-  forbid them; an undocumented member seen once is learned (`MAX_LEARNED` at most), typed `_LEARNED_VALUE`
-  (strings, booleans, null: anything else goes the strict way);
+- unknown members are skipped unread (duplicates, huge numbers, nesting, bad UTF-8 inside them) -> a skipped
+  member is missing from the structs, so `_names_dropped` sees it too; the structs forbid unknown members, which is
+  what lets one be learned: an undocumented member seen once joins its struct (`MAX_LEARNED` at most), typed
+  `_LEARNED_VALUE` (strings, booleans, null: anything else goes the strict way);
 - date-times with a space separator or an offset without a colon (`+0200`) -> `_loose_timestamp`; the same
   spelt with `\\u00NN` escapes, which the text scans cannot see -> `_escaped_ascii`;
 - timestamps without an offset -> `_TIMESTAMP` demands a time zone;
@@ -53,7 +54,7 @@ _COVERED_KEYWORDS = frozenset({"type", "enum", "format", "properties", "required
 _SCALARS: dict[str, Any] = {"string": str, "number": float, "boolean": bool, "null": None}
 _TIMESTAMP: Any = Annotated[datetime, msgspec.Meta(tz=True)]  # RFC 3339 demands an offset (or Z)
 _FORMATS: dict[str, Any] = {"date": date, "date-time": _TIMESTAMP}
-_FORBID_UNKNOWN = True  # an undocumented member is never skipped unread
+_FORBID_UNKNOWN = True  # an undocumented member stops the decoding, so that it can be learned (see `_Kind.learn`)
 
 # -- learned drift ----------------------------------------------------------------------------------
 
@@ -386,7 +387,8 @@ class _Kind:
 
 # Bodies whose verdict the cache keeps: larger ones are rarely repeated and would crowd the rest out.
 _CACHED_BODY = 16 * 1024
-_CACHE_BYTES = 8 * 1024 * 1024  # the cache empties itself beyond this many bytes of bodies
+_CACHE_BYTES = 8 * 1024 * 1024  # the cache empties itself beyond this many bytes of bodies and entries
+_ENTRY = 128  # bytes an entry costs besides its body (so that a stream of tiny bodies is bounded too)
 _WINDOW = 4096  # lookups between two looks at the hit rate
 _MIN_HITS = _WINDOW // 8  # fewer hits than this in a window: a lookup costs more than the hits save
 _REST = 64 * _WINDOW  # bodies judged without the cache before it tries again
@@ -410,11 +412,11 @@ class _BodyCache:
             self.hits += 1
         else:
             verdict = judge(raw)
-            if self.size + len(raw) > _CACHE_BYTES:
+            if self.size + len(raw) + _ENTRY > _CACHE_BYTES:
                 self.entries.clear()
                 self.size = 0
             self.entries[raw] = verdict
-            self.size += len(raw)
+            self.size += len(raw) + _ENTRY
         if self.lookups >= _WINDOW:
             if self.hits < _MIN_HITS:
                 self.entries.clear()
@@ -465,7 +467,7 @@ def has_fast_path(kind: str) -> bool:
     return kind in KINDS and _state(kind).engine is not None
 
 
-def learned(kind: str) -> tuple[str, ...]:
+def learned_members(kind: str) -> tuple[str, ...]:
     """The JSON paths of the undocumented members learned so far for `kind`, in the order learned."""
     engine = _state(kind).engine if kind in KINDS else None
     return tuple(json_path((*keys, name)) for keys, name in engine.learned) if engine else ()

@@ -411,7 +411,7 @@ def test_structs_forbid_unknown_members_to_learn_them_the_count_alone_keeps_verd
     for kind, raw in ALL_CASES.values():
         assert disagreement(kind, raw) is None, raw
     assert typed_decoding.confirm("organization", as_bytes(TRAPS["unknown member, a string"][1])) is None
-    assert typed_decoding.learned("organization") == ()
+    assert typed_decoding.learned_members("organization") == ()
 
 
 @pytest.mark.parametrize(
@@ -487,7 +487,7 @@ def test_the_bundled_schemas_are_covered():
 def test_an_undocumented_member_seen_once_is_learned():
     raw = as_bytes(with_member("organization", '"region": "eu"'))
     assert typed_decoding.confirm("organization", raw) == typed_decoding.Confirmed(("$.region",))
-    assert typed_decoding.learned("organization") == ("$.region",)
+    assert typed_decoding.learned_members("organization") == ("$.region",)
     state = typed_decoding._state("organization")
     assert state.engine is not None and len(state.engine.learned) == 1
 
@@ -505,7 +505,7 @@ def test_names_msgspec_cannot_match_are_never_learned():
         raw = with_member("organization", f'"{name}": "x"')
         assert typed_decoding.confirm("organization", as_bytes(raw)) is None
         assert disagreement("organization", raw) is None
-    assert typed_decoding.learned("organization") == ()
+    assert typed_decoding.learned_members("organization") == ()
 
 
 def test_learned_members_are_bounded():
@@ -514,7 +514,7 @@ def test_learned_members_are_bounded():
         assert disagreement("organization", raw) is None
         confirmed = typed_decoding.confirm("organization", as_bytes(raw))
         assert (confirmed is not None) == (number < typed_decoding.MAX_LEARNED)
-    assert len(typed_decoding.learned("organization")) == typed_decoding.MAX_LEARNED
+    assert len(typed_decoding.learned_members("organization")) == typed_decoding.MAX_LEARNED
     struct = typed_decoding._state("organization").engine.shape.struct  # type: ignore[union-attr]
     assert len(struct.__struct_fields__) == len(SAMPLE_ORGANIZATION) + typed_decoding.MAX_LEARNED
     # What was learned is still confirmed; what came after goes the strict way.
@@ -567,7 +567,7 @@ def test_the_cache_is_bounded(monkeypatch):
     cache = typed_decoding._state("organization").cache
     for body in distinct_bodies(200):
         typed_decoding.confirm("organization", body)
-        assert cache.size <= 4096 and cache.size == sum(map(len, cache.entries))
+        assert cache.size <= 4096 and cache.size == sum(len(body) + typed_decoding._ENTRY for body in cache.entries)
     large = as_bytes(organization_text(name="x" * (typed_decoding._CACHED_BODY + 1)))
     assert typed_decoding.confirm("organization", large) is not None
     assert large not in cache.entries
