@@ -666,3 +666,37 @@ def test_a_status_of_nan_or_infinity_is_never_a_crash_in_decode_line():
 def test_a_status_of_nan_or_infinity_is_an_unreadable_line_for_the_full_reader(token):
     (entry,) = recorded(Chunk("capture.jsonl", 1, lines=f'{{"status": {token}, "body": "x"}}'.encode()))
     assert entry.unreadable
+
+
+def test_fuzzed_lines_read_by_decode_line_read_as_plain_line_reads_them():
+    rng = random.Random(3)
+    members: dict[str, list] = {
+        "status": [200, 402, 0, 999, 1000, -1, 200.0, True, "200", None, float("nan"), float("inf")],
+        "body": ["{}", "", "caf\u00e9", "\ud800", None, 5, ["x"]],
+        "headers": [
+            None,
+            {},
+            {"Content-Type": "application/json"},
+            {"content-type": "text/plain", "Content-Type": "application/json"},
+            {":status": "200"},
+            {"Content-Encoding": "gzip"},
+            {"Authorization": "Bearer abcdefghijkl"},
+            {"a": 1},
+            [["a", "b"]],
+        ],
+        "method": ["GET", "get", "POST", None, 1],
+        "url": ["/account/organization", "https://h/account/organization/", "/v1/x", "/a?b=1", "/a#f", "https://u:p@h/a", None],
+        "reason": ["OK", "", None, 5, ["x"]],
+        "request_headers": [None, {"Cookie": "sid=0123456789"}, {"X-Api-Key": "k"}, {"a": None}],
+        "id": [1, "x"],
+    }
+    read = 0
+    for _ in range(4000):
+        likely = {"status": 0.95, "body": 0.95, "id": 0.05}
+        entry = {name: rng.choice(values) for name, values in members.items() if rng.random() < likely.get(name, 0.3)}
+        line = json.dumps(entry).encode("utf-8", "surrogatepass")
+        reading = plain_reading(line)
+        if reading is not None:
+            assert reading == plain_line(line), line
+            read += 1
+    assert read > 120
