@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property, partial
 from typing import Annotated, Any, Final, Literal
 
 import msgspec
@@ -63,11 +64,35 @@ MAX_LEARNED = 32  # undocumented members learned per kind: a stream of new names
 _UNKNOWN_MEMBER = "Object contains unknown field"  # the start of msgspec's message for one
 
 
-@dataclass(frozen=True, slots=True)
 class Confirmed:
-    """A body the fast path shows valid; `drift`: the JSON paths of its undocumented members, in document order."""
+    """A body the fast path shows valid. `drift`: the JSON paths of its undocumented members in document order;
+    `drift_in_any_order`: the same paths at no cost (a body with several is put in order only when `drift` is read:
+    counting them, as replay does, needs no order)."""
 
-    drift: tuple[str, ...] = ()
+    __slots__ = ("_drift", "_order")
+
+    def __init__(self, drift: tuple[str, ...] = (), order: Callable[[], tuple[str, ...]] | None = None):
+        self._drift = drift
+        self._order = order  # puts `drift` in document order when first asked
+
+    @property
+    def drift(self) -> tuple[str, ...]:
+        if self._order is not None:
+            self._drift, self._order = self._order(), None
+        return self._drift
+
+    @property
+    def drift_in_any_order(self) -> tuple[str, ...]:
+        return self._drift
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Confirmed) and self.drift == other.drift
+
+    def __hash__(self) -> int:
+        return hash(self.drift)
+
+    def __repr__(self) -> str:
+        return f"Confirmed(drift={self.drift!r})"
 
 
 _NO_DRIFT: Final = Confirmed()
@@ -248,6 +273,11 @@ class _Engine:
     dated: bool  # only a body with a date or date-time member needs the timestamp guards
     learned: tuple[tuple[tuple[str, ...], str], ...]  # (object keys, name) of each learned member, in the order learned
 
+    @cached_property
+    def tokens(self) -> dict[str, bytes]:
+        """Each learned member's JSON path, and its name as a JSON string token written without escapes."""
+        return {json_path((*keys, name)): b'"' + name.encode() + b'"' for keys, name in self.learned}
+
 
 # -- the guards: what msgspec accepts and the strict path does not ---------------------------------
 
@@ -346,15 +376,24 @@ class _Kind:
 
         return judge
 
-    def drifted(self, raw: bytes, drift: list[str]) -> Confirmed | None:
-        """Confirmed with this drift, in document order (the structs do not keep it: a body with several
-        undocumented members is read again)."""
+    def drifted(self, raw: bytes, drift: list[str]) -> Confirmed:
+        """Confirmed with this drift. The structs do not keep the members' order: that of several is worked out
+        when first asked for (`in_document_order`)."""
         if len(drift) == 1:
             path = drift[0]
             return self.single.get(path) or self.single.setdefault(path, Confirmed((path,)))
+        return Confirmed(tuple(drift), partial(self.in_document_order, raw, tuple(drift)))
+
+    def in_document_order(self, raw: bytes, drift: tuple[str, ...]) -> tuple[str, ...]:
+        """The drift of a confirmed body in document order: where the members' names are written (`_in_text_order`),
+        else as the body read again lists them."""
+        engine = self.engine
+        if engine is not None and engine.shape.flat is not None:
+            ordered = _in_text_order(raw, drift, engine.tokens)
+            if ordered is not None:
+                return ordered
         document = msgspec.json.decode(raw)
-        ordered = tuple(json_path((*keys, name)) for keys, name, _ in _undocumented(self.members, document))
-        return Confirmed(ordered) if sorted(ordered) == sorted(drift) else None
+        return tuple(json_path((*keys, name)) for keys, name, _ in _undocumented(self.members, document))
 
     def after_learning(self, raw: bytes) -> Confirmed | None:
         """A body with an undocumented member the structs do not hold yet, judged again once it is learned."""
@@ -383,6 +422,34 @@ class _Kind:
             return False
         self.engine, self.judge = learned, self.judging(learned)
         return True
+
+
+def _in_text_order(raw: bytes, drift: tuple[str, ...], tokens: dict[str, bytes]) -> tuple[str, ...] | None:
+    """The drift paths of a confirmed body without objects inside (all its members at the root) in the order their
+    names are written, or None when the text cannot tell. Without a backslash in the text every `"` delimits a
+    string, so a name's token (`"name"`, written as is) found before a `:` is that member's name: a value equal to
+    it is followed by something else."""
+    if raw.find(b"\\") >= 0:
+        return None
+    found = []
+    for path in drift:
+        token = tokens[path]
+        at = raw.find(token)
+        while at >= 0 and raw[at + len(token) : at + len(token) + 1] != b":":  # rarely: blanks, or a value
+            after = at + len(token)
+            while raw[after : after + 1] in _BLANK:
+                after += 1
+            if raw[after : after + 1] == b":":
+                break
+            at = raw.find(token, after)
+        if at < 0:
+            return None
+        found.append((at, path))
+    found.sort()
+    return tuple([path for _, path in found])
+
+
+_BLANK = frozenset((b" ", b"\t", b"\r", b"\n"))
 
 
 # Bodies whose verdict the cache keeps: larger ones are rarely repeated and would crowd the rest out.
