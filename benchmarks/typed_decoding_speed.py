@@ -34,10 +34,10 @@ from typing import Any
 from replay_throughput import _organization, line
 from validator_throughput import generated, pin_to_one_core
 
-from contracts import fast_validation, typed_decoding
-from contracts.captures import plain_line
-from contracts.generate import valid_payloads
-from contracts.validation import check_document
+from contracts.judging import fast_validation, typed_decoding
+from contracts.judging.generate import valid_payloads
+from contracts.judging.validation import check_document
+from contracts.transport.captures import plain_line
 
 
 def timed(check: Callable[[Any], object], items: list) -> float:

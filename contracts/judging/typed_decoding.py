@@ -40,8 +40,8 @@ from typing import Annotated, Any, Final, Literal
 
 import msgspec
 
-from .schemas import KINDS, documented_members, resolved
-from .violations import json_path
+from contracts.core.violations import json_path
+from contracts.judging.schemas import KINDS, documented_members, resolved
 
 _switched_off = False
 
