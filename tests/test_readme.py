@@ -20,7 +20,7 @@ from .support import GATE_ENV_VARS, REPO, TOKEN, gate_arguments
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 DEPLOY_COMMAND = ".venv/bin/pytest --request-timeout 15 --scenarios=staging-scenarios.toml --require 200,401,400,402"
-CI_EXAMPLES = ("docs/github-actions-staging-gate.yml", "docs/gitlab-ci-staging-gate.yml", "docs/Jenkinsfile.staging-gate")
+CI_EXAMPLES = ("docs/ci/github-actions-staging-gate.yml", "docs/ci/gitlab-ci-staging-gate.yml", "docs/ci/Jenkinsfile.staging-gate")
 
 
 def section(title: str) -> str:
