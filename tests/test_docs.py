@@ -136,6 +136,16 @@ def test_every_command_in_the_docs_is_run_by_a_test_or_says_why_not():
     assert (unaccounted, twice, stale) == ([], [], [])
 
 
+def test_every_file_of_this_repository_a_command_names_exists():
+    """Also in the commands no test runs here: a module that moves must take its commands along."""
+    named = [
+        (c.page, path)
+        for c in all_commands()
+        for path in re.findall(r"(?<![\w./-])((?:contracts|tests|benchmarks|suites)/[\w./-]+)", c.text)
+    ]
+    assert named and [f"{page}: {path}" for page, path in named if not (REPO / path).exists()] == []
+
+
 def test_every_command_runs_without_activating_the_venv():
     bare = []
     for command in all_commands():

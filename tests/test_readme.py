@@ -99,7 +99,8 @@ def test_the_paths_and_names_the_pages_mention_exist():
     missing = []
     for page in pages():
         text = read(page)
-        for path in re.findall(r"`((?:contracts|tests|suites|schemas|benchmarks|docs)/[^`\s]*)`", text):
+        spans = " ".join(re.findall(r"`([^`\n]+)`", text))
+        for path in re.findall(r"(?<![\w./-])((?:contracts|tests|suites|schemas|benchmarks|docs)/[\w./*-]*)", spans):
             if not any(REPO.glob(path.rstrip("/"))):
                 missing.append(f"{page}: {path}")
         for dotted in re.findall(r"`(contracts(?:\.\w+)+)(?:\(\))?`", text):
