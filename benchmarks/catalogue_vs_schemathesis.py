@@ -15,11 +15,10 @@ import tempfile
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.peers import schemathesis_command
-
 from contracts.core.credentials import Credentials
 from contracts.transport.server import RunningServer
 from tests.helpers.faults import CATALOGUE, GREEN, RED, Fault, FaultApp, base_url
+from tests.helpers.peers import schemathesis_command
 
 TOKEN = "benchmark-token"
 

@@ -22,10 +22,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.peers import schemathesis_command
-
 from contracts.core.credentials import Credentials
 from contracts.transport.server import start_reference_server
+from tests.helpers.peers import schemathesis_command
 from tests.helpers.support import GATE_ENV_VARS, REPO
 
 SCHEMATHESIS = "`schemathesis run --checks all`"

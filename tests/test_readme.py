@@ -1,142 +1,147 @@
-"""The README's commands and examples, run as a reader copies them; the CI examples run the README's deploy command."""
+"""The README as a new user meets it: the set-up commands first, short, one exit-code table, links that lead somewhere.
+Its commands and those of docs/ are run by tests/test_docs.py."""
 
 from __future__ import annotations
 
-import os
+import importlib
 import re
-import socket
-import subprocess
-import sys
-
-import pytest
-import yaml
+from pathlib import Path
 
 from contracts.core import exits
-from contracts.core.credentials import Credentials
-from contracts.transport.server import ReferenceApp
-from tests.helpers.staging import OVERCAP_TOKEN, StagingApp
-from tests.helpers.support import GATE_ENV_VARS, REPO, TOKEN, gate_arguments
+from contracts.settings import options as shared_options
+from tests.helpers.doc_commands import blocks, pages, read
+from tests.helpers.support import REPO
 
-README = (REPO / "README.md").read_text(encoding="utf-8")
-DEPLOY_COMMAND = ".venv/bin/pytest --request-timeout 15 --scenarios=staging-scenarios.toml --require 200,401,400,402"
-CI_EXAMPLES = ("docs/github-actions-staging-gate.yml", "docs/gitlab-ci-staging-gate.yml", "docs/Jenkinsfile.staging-gate")
+README = read("README.md")
+SET_UP = (
+    "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/pytest",
+    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/pytest tests",
+)
+WAYS_IN = ("gate", "replay", "load", "validate")
 
 
 def section(title: str) -> str:
-    """The README's text under a `##`/`###` heading `title`, to the next heading of that level or above (code blocks
-    skipped: a `# comment` there is no heading)."""
-    lines, level, in_code, found = [], 0, False, False
-    for line in README.splitlines(keepends=True):
-        in_code ^= line.startswith("```")
-        heading = re.match(r"(#+) (.*)", line) if not in_code and not line.startswith("```") else None
-        if found and heading and len(heading.group(1)) <= level:
-            break
-        if found:
+    """The README's text under the `##` heading `title`, to the next `##` heading."""
+    parts = re.split(r"^## ", README, flags=re.M)
+    (found,) = [part for part in parts if part.startswith(title + "\n")]
+    return found
+
+
+def test_the_two_set_up_commands_come_first_exactly_as_they_were():
+    assert [b.text for b in blocks("README.md")[:2]] == [command + "\n" for command in SET_UP]
+
+
+def test_the_readme_stays_short():
+    assert len(README.splitlines()) <= 300
+
+
+def exit_table(text: str) -> list[list[str]]:
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+
+
+def test_one_exit_code_table_with_a_column_per_way_in():
+    rows = exit_table(section("Exit codes"))
+    assert rows[0] == ["what happened", *WAYS_IN]
+    codes = {way: set() for way in WAYS_IN}
+    for row in rows[2:]:
+        for way, cell in zip(WAYS_IN, row[1:], strict=True):
+            codes[way] |= {int(code) for code in re.findall(r"^(\d+)\b", cell)}
+    # The documented literals users depend on, not the code's constants (which would move with a bug in them).
+    assert codes == {
+        "gate": {0, 1, 2, 3, 4, 5, 6, 73, 75},
+        "replay": {0, 1, 2, 4, 5, 65, 73},
+        "load": {0, 1, 2, 4, 5, 73},
+        "validate": {0, 1, 2, 4, 65},
+    }
+    given = {way: {code for code, ways in exits.GIVEN_BY.items() if way in ways} for way in WAYS_IN}
+    assert given == codes  # the code's table says what the README's does
+    other_tables = [page for page in pages() if re.search(r"^\| (exit|code) \|", read(page), re.M)]
+    assert other_tables == []  # one table, in one place
+
+
+def test_the_readme_names_no_module_of_the_package():
+    """The package is being reorganised: module paths belong in docs/changing-the-contract.md, not here."""
+    assert re.findall(r"contracts[/.][a-z_]+", README) == []
+
+
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def slugs(page: Path) -> set[str]:
+    """GitHub's anchors for the page's headings."""
+    headings = re.findall(r"^#+ (.*)$", "".join(b + "\n" for b in _prose(page)), re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def _prose(page: Path) -> list[str]:
+    lines, fenced = [], False
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif not fenced:
             lines.append(line)
-        elif heading and heading.group(2).strip() == title:
-            found, level = True, len(heading.group(1))
-    assert found, title
-    return "".join(lines)
+    return lines
 
 
-def blocks(text: str, language: str) -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```", text, re.M | re.S)
+def test_every_link_of_the_readme_and_docs_leads_to_a_file_and_heading_that_exist():
+    broken = []
+    for page in pages():
+        for target in LINK.findall(read(page)):
+            if target.startswith(("http://", "https://")):
+                continue
+            path, _, anchor = target.partition("#")
+            file = (REPO / page).parent / path if path else REPO / page
+            if not file.exists() or (anchor and anchor not in slugs(file)):
+                broken.append(f"{page}: {target}")
+    assert broken == []
 
 
-def one_line(text: str) -> str:
-    return " ".join(text.split())
+def test_every_topic_page_in_docs_is_linked_from_the_readme():
+    linked = {(REPO / target.partition("#")[0]).resolve() for target in LINK.findall(README)}
+    pages_in_docs = {(REPO / page).resolve() for page in pages() if page != "README.md"}
+    assert pages_in_docs - linked == set()
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in GATE_ENV_VARS}
-    return env | extra
+def test_the_paths_and_names_the_pages_mention_exist():
+    """So a page cannot outlive a module it names; after the package moves, this lists what to update."""
+    missing = []
+    for page in pages():
+        text = read(page)
+        spans = " ".join(re.findall(r"`([^`\n]+)`", text))
+        for path in re.findall(r"(?<![\w./-])((?:contracts|tests|suites|schemas|benchmarks|docs)/[\w./*-]*)", spans):
+            if not any(REPO.glob(path.rstrip("/"))):
+                missing.append(f"{page}: {path}")
+        for dotted in re.findall(r"`(contracts(?:\.\w+)+)(?:\(\))?`", text):
+            if not _resolves(dotted):
+                missing.append(f"{page}: {dotted}")
+        for name in re.findall(r"`(_?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:_[a-z]+)+)`", text):
+            if name not in _DERIVED and not re.search(rf"\b{name}\b", _SOURCES):
+                missing.append(f"{page}: {name}")
+    assert missing == []
 
 
-@pytest.fixture(scope="module")
-def client_example() -> str:
-    (code,) = blocks(section("Typed client"), "python")
-    return code
+# Names made from a declaration rather than written out: each shared option's Locust environment variable.
+_DERIVED = {option.locust_variable for option in shared_options.LOAD}
+# Where a name the pages mention must be found: the code, and the files the pages describe (not the pages' own tests).
+_SOURCES = "\n".join(
+    path.read_text(encoding="utf-8")
+    for pattern in ("contracts/**/*.py", "suites/*.py", "tests/**/*.py", "benchmarks/*.py", "docs/ci/*", "staging-scenarios.toml")
+    for path in sorted(REPO.glob(pattern))
+    if path.name not in ("test_readme.py", "test_docs.py", "doc_commands.py") and path.suffix != ".md"
+)
 
 
-def run_example(code: str, url: str) -> subprocess.CompletedProcess:
-    env = clean_env(ORGANIZATION_API_URL=url, CONTRACT_API_TOKEN=TOKEN)
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
-
-
-def test_the_client_example_prints_the_organization(client_example, reference_url):
-    done = run_example(client_example, reference_url)
-    assert (done.returncode, done.stdout, done.stderr) == (0, "2026-12-01 0:00:00\n", "")
-
-
-def test_the_client_example_handles_an_error_status(client_example, serve):
-    done = run_example(client_example, serve(ReferenceApp(Credentials.bearer("another-token-0123"))))
-    assert done.returncode == 0 and done.stdout.startswith("401 ") and "NameError" not in done.stderr, done.stderr
-
-
-def test_the_client_example_handles_no_answer(client_example):
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        port = unused.getsockname()[1]  # closed when the block ends: connections are refused
-    done = run_example(client_example, f"http://127.0.0.1:{port}")
-    assert done.returncode == 0 and done.stderr == "" and f"127.0.0.1:{port}" in done.stdout, done.stdout + done.stderr
-
-
-def test_every_command_runs_without_activating_the_venv():
-    bare = []
-    for block in blocks(README, "sh"):
-        for line in block.splitlines():
-            command = re.sub(r"^(export \S+=\S+ )|^([A-Z_]+=\S+ )+", "", line.strip())
-            if re.match(r"(python|pytest|pip|locust|organization-contracts)\b", command):
-                bare.append(line)
-    assert bare == []
-
-
-def test_the_deploy_command_gates_a_staging_like_deployment(serve, tmp_path):
-    """The README's full deploy command and its scenarios file, against a deployment that ignores Prefer."""
-    assert DEPLOY_COMMAND in section("Gating a deployment")
-    (scenarios,) = blocks(section("Gating a real staging"), "toml")
-    (tmp_path / "staging-scenarios.toml").write_text(scenarios, encoding="utf-8")
-    arguments = DEPLOY_COMMAND.replace("--scenarios=staging-scenarios.toml", f"--scenarios={tmp_path / 'staging-scenarios.toml'}").split()
-    outputs = [a for a in gate_arguments(tmp_path / "out") if a.startswith(("--html", "--junitxml", "--summary-json"))]
-    url = serve(StagingApp(Credentials.bearer(TOKEN)))
-    env = clean_env(PYTEST_BASE_URL=url, CONTRACT_API_TOKEN=TOKEN, STAGING_OVERCAP_TOKEN=OVERCAP_TOKEN)
-    done = subprocess.run(
-        [str(REPO / arguments[0]), *arguments[1:], *outputs], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == exits.HONOURED, done.stdout + done.stderr
-    assert "402 (required): verified, passed" in done.stdout and "400 (required): verified, passed" in done.stdout
-    assert " 5 passed, 2 skipped in " in done.stdout  # 500 and 502 not provoked; the property tests not collected
-
-
-@pytest.mark.parametrize("path", CI_EXAMPLES)
-def test_each_ci_example_runs_the_deploy_command_publishes_junit_and_keeps_the_report(path):
-    text = (REPO / path).read_text(encoding="utf-8")
-    assert path in section("Gating a deployment")
-    if path.endswith(".yml"):
-        document = yaml.safe_load(text)
-        flat = one_line(yaml.safe_dump(document, width=10_000))
-    else:
-        flat = one_line(text)
-    assert DEPLOY_COMMAND in flat  # folded YAML scalars read as one line
-    if "github" in path:
-        steps = document["jobs"]["organization-contract"]["steps"]
-        junit = [s for s in steps if "action-junit-report" in s.get("uses", "")]
-        kept = [s for s in steps if "upload-artifact" in s.get("uses", "")]
-        assert junit[0]["with"]["report_paths"] == "reports/junit.xml" and kept[0]["with"]["path"] == "reports/"
-        assert junit[0]["if"] == kept[0]["if"] == "always()"
-    elif "gitlab" in path:
-        artifacts = document["organization-contract"]["artifacts"]
-        assert artifacts["when"] == "always" and artifacts["reports"]["junit"].endswith("reports/junit.xml")
-        assert any(p.endswith("reports/") for p in artifacts["paths"])
-    else:
-        always = text[text.index("post {") :]
-        assert (
-            "always {" in always
-            and "junit testResults: 'reports/junit.xml'" in always
-            and "archiveArtifacts artifacts: 'reports/**'" in always
-        )
-
-
-def test_the_exit_code_table_names_every_code():
-    rows = set(re.findall(r"^\| (\d+) \|", section("Exit codes"), re.M))
-    assert rows == {str(code) for code in exits.MEANINGS} | {"3"}
+def _resolves(dotted: str) -> bool:
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            target: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            if not hasattr(target, name):
+                return False
+            target = getattr(target, name)
+        return True
+    return False

@@ -37,7 +37,7 @@ GIVEN_BY = {
     INTERRUPTED: WAYS_IN,
     INTERNAL_ERROR: ("gate",),
     BAD_CONFIGURATION: WAYS_IN,
-    NO_CHECK_RAN: WAYS_IN,
+    NO_CHECK_RAN: ("gate", "replay", "load"),
     NOT_VERIFIED: ("gate",),
     UNREADABLE_INPUT: ("replay", "validate"),
     OUTPUTS_NOT_WRITTEN: ("gate", "replay", "load"),

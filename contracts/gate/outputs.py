@@ -116,7 +116,7 @@ class GateOutputs:
         run.signals.hold()
         run.outputs.publish(run.paths.staged_html, run.paths.html)
         run.outputs.publish(run.paths.staged_junit, run.paths.junit)
-        _point_pytest_html_at(session.config, run.paths.html)
+        _point_writers_at(session.config, run.paths.html, run.paths.junit)
         self.write_summary(session)
         # Only runs that checked the target to the end are kept: others would make a misleading `--baseline last`.
         complete = run.error is None and not run.record.stopped and not run.signals.received and bool(run.record.selected)
@@ -223,11 +223,14 @@ def _shorten(text: str, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _point_pytest_html_at(config: pytest.Config, path: Path) -> None:
-    """pytest-html names the file it wrote on the console; it wrote the private copy, the reader wants the real one."""
+def _point_writers_at(config: pytest.Config, html: Path, junit: Path) -> None:
+    """pytest-html and JUnit name the file they wrote on the console; they wrote the private copies, the reader wants
+    the real ones."""
     for plugin in config.pluginmanager.get_plugins():
-        if hasattr(plugin, "_report_path"):
-            plugin._report_path = path
+        if hasattr(plugin, "_report_path"):  # pytest-html's report
+            plugin._report_path = html
+        elif type(plugin).__name__ == "LogXML" and hasattr(plugin, "logfile"):
+            plugin.logfile = str(junit)
 
 
 def _html_extra(content: str) -> dict:

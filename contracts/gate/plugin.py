@@ -128,7 +128,7 @@ class Gate:
             raise pytest.UsageError(str(run.error))
         run.record.selected = {m.args[0] for item in session.items for m in item.iter_markers("status")}
         run.record.not_selected = {s: _why_not_selected(run.config, s in run.deselected) for s in CONTRACT if s not in run.record.selected}
-        checks_target = any("target" in getattr(item, "fixturenames", ()) for item in session.items)
+        checks_target = any(_uses_target(item) for item in session.items)
         settings = run.settings
         assert settings is not None  # a configuration error stopped the run above
         # An offline run against the embedded server (say `-m client_validation`) verifies no status and is not asked to.
@@ -172,6 +172,12 @@ class Gate:
         if run.error is None:
             session.exitstatus = run.regression.finish(run.record, int(session.exitstatus), run.show)
         run.record.exit_status = int(session.exitstatus)
+
+
+def _uses_target(item: pytest.Item) -> bool:
+    """Whether a test talks to the target: it asks for the `target` fixture (a parameter of that name is not it)."""
+    callspec = getattr(item, "callspec", None)
+    return "target" in getattr(item, "fixturenames", ()) and "target" not in (callspec.params if callspec else {})
 
 
 def _why_not_selected(config: pytest.Config, deselected: bool) -> str:
