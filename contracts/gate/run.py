@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
 @dataclasses.dataclass(frozen=True)
 class OutputPaths:
-    """Where the run's three outputs go, and where pytest-html and JUnit write them first (a private folder), so
-    that only whole files reach the reports folder."""
+    """Where the run's three outputs go, and where JUnit writes first (a private folder; pytest-html renders into
+    memory), so that only whole files reach the reports folder."""
 
     html: Path
     junit: Path
@@ -91,6 +91,8 @@ class GateRun:
         self.signals = InterruptOnSignals()  # SIGTERM (a CI timeout) ends the run like Ctrl-C, reports written
         self.signals.install()
         self.summary_written = False
+        self.page: str | None = None  # report.html as pytest-html rendered it, written whole at the end
+        self.judged_exit: int | None = None  # the exit status before outputs that could not be written changed it
         self.folded = FoldedTests()  # offline property tests kept out of the report's results table
         self.offline_in_table: Counter[str] = Counter()  # … and those shown in it (they did not pass)
         _hide_base_url_credentials(config)

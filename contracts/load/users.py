@@ -77,6 +77,7 @@ class LoadRun:
         self.tally = LoadTally()
         self.worker_snapshots: dict[str, dict] = {}  # master: the latest cumulative counts of each worker
         self.final_reports: set[str] = set()  # master: workers whose last report was sent after they stopped
+        self.judged_exit: int | None = None  # the exit status before outputs that could not be written changed it
 
     def configure(self, options: Any) -> None:
         """Read when a test starts: a worker gets the master's options only then."""
@@ -244,7 +245,7 @@ def quitting(environment: Environment, **_: Any) -> None:
         return
     environment.process_exit_code = record.exit_status
     console = stderr()
-    console.line(exits.verdict_line(record.exit_status))
+    console.line(exits.verdict_line(record.exit_status, judged=current_run().judged_exit))
     for line in outputs.lines():
         console.line(current_run().redact(line))
 
@@ -264,6 +265,7 @@ def write_reports(environment: Environment, outputs: Outputs, *, interrupted: bo
         missing_reports=[w for w in workers if w not in run.final_reports] if isinstance(runner, MasterRunner) else [],
         interrupted=interrupted,
     )
+    run.judged_exit = record.exit_status
     write_load_reports(REPORTS_DIR, record, run.redact, outputs)
     return record
 
