@@ -33,7 +33,7 @@ from contracts.core.credentials import ConfigError, Credentials, credentials_fro
 from contracts.core.limits import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 from contracts.core.redaction import Redactor
 from contracts.lifecycle.outputs import Outputs
-from contracts.load.report import load_record, write_load_reports
+from contracts.load.report import REPORT_FILE, SUMMARY_FILE, load_record, write_load_reports
 from contracts.load.tally import LoadTally, failure_name, judge
 from contracts.reporting.console import stderr
 from contracts.reporting.record import RunRecord
@@ -78,6 +78,8 @@ class LoadRun:
         self.worker_snapshots: dict[str, dict] = {}  # master: the latest cumulative counts of each worker
         self.final_reports: set[str] = set()  # master: workers whose last report was sent after they stopped
         self.judged_exit: int | None = None  # the exit status before outputs that could not be written changed it
+        self.outputs = Outputs([REPORTS_DIR / REPORT_FILE, REPORTS_DIR / SUMMARY_FILE])
+        self.finished = False  # the final outputs are written: a later stop or quit must not write over them
 
     def configure(self, options: Any) -> None:
         """Read when a test starts: a worker gets the master's options only then."""
@@ -155,6 +157,7 @@ def add_options(parser: Any) -> None:
 @events.init.add_listener
 def start(environment: Environment, **_: Any) -> None:
     global _run
+    _quiet_ctrl_c()
     runner = environment.runner
     try:
         credentials = credentials_from_env()
@@ -170,6 +173,8 @@ def start(environment: Environment, **_: Any) -> None:
             raise ConfigError("no target: give --host (or LOCUST_HOST), e.g. --host https://staging.example.com")
         _run = LoadRun(environment, credentials)
         _run.configure(environment.parsed_options)
+        if not isinstance(runner, WorkerRunner):
+            _run.outputs.clear()  # an earlier run's reports are never taken for this run's, however this one ends
     except ConfigError as exc:
         # One line and the table's exit code, before any user starts; not a traceback.
         stderr().line(f"error: {exc}")
@@ -191,6 +196,13 @@ def test_started(environment: Environment, **_: Any) -> None:
     run.tally = LoadTally()
     run.worker_snapshots.clear()
     run.final_reports.clear()
+
+
+def _quiet_ctrl_c() -> None:
+    """Ctrl-C raises KeyboardInterrupt wherever gevent's hub runs, which prints it as an error before Locust shuts down
+    (as for SIGTERM: the final outputs, marked interrupted). Not an error: the hub still passes it on, printing nothing."""
+    hub = gevent.get_hub()
+    hub.NOT_ERROR = (*hub.NOT_ERROR, KeyboardInterrupt)
 
 
 def check_share(value: object) -> float:
@@ -228,7 +240,8 @@ def receive_counts(client_id: str, data: dict, **_: Any) -> None:
 
 @events.test_stop.add_listener
 def test_stopped(environment: Environment, **_: Any) -> None:
-    write_reports(environment, Outputs())  # a stop in the web UI: the reports so far, the run goes on
+    if _run is not None and not _run.finished:
+        write_reports(environment, Outputs())  # a stop in the web UI: the reports so far, the run goes on
 
 
 @events.quitting.add_listener
@@ -236,13 +249,14 @@ def quitting(environment: Environment, **_: Any) -> None:
     """After the workers' last reports: the final outputs, the verdict line and the exit code (else Locust's own,
     1 on any failure). A run that quits while users still run was stopped by SIGINT or SIGTERM: interrupted."""
     runner = environment.runner
-    if isinstance(runner, WorkerRunner) or _run is None or not _run.judging:
-        return
+    if isinstance(runner, WorkerRunner) or _run is None or not _run.judging or _run.finished:
+        return  # Locust fires it again after SIGTERM's shutdown: the outputs of the first stand
     interrupted = runner is not None and runner.state in (STATE_RUNNING, STATE_SPAWNING)  # a planned end stops them first
-    outputs = Outputs()
+    outputs = _run.outputs
     record = write_reports(environment, outputs, interrupted=interrupted)
     if record is None or record.exit_status is None:
         return
+    _run.finished = True
     environment.process_exit_code = record.exit_status
     console = stderr()
     console.line(exits.verdict_line(record.exit_status, judged=current_run().judged_exit))

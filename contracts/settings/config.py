@@ -48,7 +48,13 @@ def check_base_url(url: str) -> str:
         raise ConfigError(f"base URL {url!r} has no host: {hint}")
     if parts.query or parts.fragment:
         raise ConfigError(f"base URL {url!r} carries a query or fragment: {hint}")
-    return text.rstrip("/")
+    base = text.rstrip("/")
+    if base.endswith(OPERATION_PATH):  # `/account/organization/account/organization` would get a 404, judged as a violation
+        raise ConfigError(
+            f"base URL {url!r} ends with the operation's path: drop {OPERATION_PATH} (give {base.removesuffix(OPERATION_PATH)}); "
+            "the path is added to it"
+        )
+    return base
 
 
 def check_timeout(value: str | float) -> float:
