@@ -158,6 +158,8 @@ class GateOutputs:
         show = run.show
         if run.record.stopped:
             tr.write_line(show(run.record.stopped), red=True, bold=True)
+        if run.record.cause:
+            tr.write_line(show(f"cause: {run.record.cause}"), red=True, bold=True)
         if run.record.drift:
             tr.write_sep("-", "contract drift: undocumented fields (allowed; --strict-fields fails on them)")
             drift = sorted(run.record.drift.items())
@@ -208,9 +210,11 @@ def _test_result(
     outcome = "error" if report.when == "setup" and report.failed else report.outcome
     judged = item.stash.get(EXCHANGES, [])
     provoked = item.stash.get(PROVOKED, None)
-    not_provoked = provoked if provoked is not None and provoked.got != status else None
+    not_provoked = provoked if provoked is not None and provoked.got != status and not provoked.refused else None
     violations = [v.render(clean) for entry in judged for v in entry.violations]
     reasons = [not_provoked.reason()] if not_provoked is not None else []
+    if provoked is not None and provoked.refused:
+        reasons.append(provoked.refused)  # not attempted, not "not provoked": the status could not be asked for
     if violations:
         reasons.append("; ".join(violations))
     elif outcome != "passed" and not reasons and call.excinfo is not None:

@@ -120,6 +120,16 @@ class GateRun:
             self.redact.add(value)
         self.record.elapsed.setdefault(exchange.status, []).append(exchange.elapsed)
 
+    def credentials_refused(self) -> None:
+        """The run's own credentials got 401: say so as the run's cause, or a stale CI secret reads as a broken deploy."""
+        assert self.settings is not None
+        credentials = self.settings.credentials
+        self.record.cause = (
+            f"the target refused the configured credentials ({credentials.describe()} from {credentials.environment_names()}) "
+            "with 401: check that secret (rotated or wrong?); if it is current, the deployment refuses valid credentials. "
+            "Statuses asked for with them were not attempted because of it, not because the target ignores Prefer"
+        )
+
     def judged(self, status: int | None, exchange: Exchange, verdict: Verdict) -> tuple[list[Violation], list[Violation]]:
         """Record one verdict: its drift and violations, sorted into new and known ones."""
         judged_as = exchange.status if status is None else status

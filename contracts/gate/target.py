@@ -13,6 +13,7 @@ from contracts.core.violations import ContractViolation, Violation
 from contracts.gate.run import GateRun
 from contracts.judging.checks import Expectation, judge
 from contracts.settings.config import Settings
+from contracts.settings.scenarios import Scenario
 from contracts.transport.http import TargetBrokeProtocol, TargetUnreachable
 
 
@@ -34,9 +35,10 @@ class Provocation:
     status: int
     how: str
     got: int
+    refused: str = ""  # the credentials it carried were refused (401): the status could not be asked for
 
     def reason(self) -> str:
-        return f"target answered {self.got} to {self.how}"
+        return self.refused or f"target answered {self.got} to {self.how}"
 
 
 EXCHANGES = pytest.StashKey[list[Judged]]()
@@ -71,7 +73,8 @@ class Target:
             credentials = scenario.credentials or self.settings.credentials
             exchange = self._send(credentials, headers=scenario.headers, query=scenario.query)
             how = scenario.describe()
-        provocation = Provocation(status, how, exchange.status)
+        refused = self._refused(status, scenario) if exchange.status == 401 else ""
+        provocation = Provocation(status, how, exchange.status, refused)
         self._item.stash[PROVOKED] = provocation
         if exchange.status != status:
             self.verify(exchange, None)
@@ -83,6 +86,14 @@ class Target:
             raise ValueError(f"auth must be one of {AUTH_CHOICES}, not {auth!r}")
         credentials = {"configured": self.settings.credentials, "wrong": self.settings.credentials.wrong(), "none": None}[auth]
         return self._send(credentials, prefer_status=prefer_status)
+
+    def _refused(self, status: int, scenario: Scenario | None) -> str:
+        """Why `status` could not be asked for when the credentials the request carried were refused (401): a stale
+        secret, not a target that ignores `Prefer` or the scenario."""
+        if scenario is not None and scenario.credentials is not None:
+            return f"the target refused the {status} scenario's credentials ({scenario.credential_source}) with 401: check that secret"
+        names = self.settings.credentials.environment_names()
+        return f"the target refused the configured credentials ({names}) with 401, so {status} could not be asked for"
 
     def _send(self, credentials: Credentials | None, **extras) -> Exchange:
         assert self._run.client is not None  # made before the first test, once the target answered
@@ -101,6 +112,8 @@ class Target:
             raise ContractViolation(broke.where, [broke.violation], self._run.show)
         self._judged.append(Judged(exchange))
         self._run.exchanged(exchange)
+        if exchange.status == 401 and credentials is self.settings.credentials:
+            self._run.credentials_refused()
         return exchange
 
     def verify(self, exchange: Exchange, status: int | None) -> None:

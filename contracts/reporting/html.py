@@ -136,6 +136,8 @@ def banner_html(record: RunRecord, clean: Clean = as_is) -> str:
         why = f"Not a pass: {not_verified_line(unverified)}"
     else:
         why = ""
+    if record.cause:
+        why = f"Cause: {record.cause}" + (f". {why}" if why else "")
     colour = _BANNER_COLOURS[word]
     css_class = "verdict not-verified" if word == "NOT VERIFIED" else "verdict"
     detail = f'<div style="margin-top:4px">{escape(clean(why))}</div>' if why else ""

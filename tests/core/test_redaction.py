@@ -29,6 +29,19 @@ def test_every_echoed_form_is_masked(name, echo):
     assert "Hostile" not in shown and "SG9zdGlsZ" not in shown
 
 
+@pytest.mark.parametrize("scheme", ["basic", "bearer"])
+def test_the_credential_as_sent_is_masked_in_every_form_even_base64_again(scheme):
+    """A server may base64 the `Authorization` value it got: for Basic, a base64 of the base64 of `id:secret`."""
+    credentials = Credentials.basic("client-42", "Basic-Secret-9d8e7f") if scheme == "basic" else Credentials.bearer(SECRET)
+    redact = Redactor.for_credentials(credentials)
+    header = credentials.authorization()
+    wire = header.split(" ", 1)[1]
+    for echo in (base64.b64encode(header.encode()), base64.b64encode(wire.encode()), base64.urlsafe_b64encode(wire.encode())):
+        text = echo.decode()
+        shown = redact(f'{{"echo": "{text}", "pretty": "{text[:20]}\n{text[20:]}"}}')
+        assert text not in shown and text[:20] not in shown and shown.count(MASK) == 2, shown
+
+
 def test_a_secret_split_by_a_line_break_is_masked_with_the_break_and_nothing_around_it():
     redact = Redactor([SECRET])
     text = f'keep this\n  "value": "{SECRET[:15]}\n        {SECRET[15:]}" and this'

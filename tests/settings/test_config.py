@@ -129,7 +129,7 @@ def test_bearer_from_environment():
 def test_basic_from_environment():
     credentials = credentials_from_env({"CONTRACT_CLIENT_ID": "id", "CONTRACT_CLIENT_SECRET": "s3cret-pw"})
     assert credentials.authorization() == "Basic aWQ6czNjcmV0LXB3"
-    assert credentials.secret_values() == ["s3cret-pw"]
+    assert credentials.secret_values() == ["s3cret-pw", "aWQ6czNjcmV0LXB3"]  # the secret, and the credential as sent
 
 
 @pytest.mark.parametrize(
