@@ -19,7 +19,7 @@ from contracts.gate.selection import GATE_SWITCH, OFFLINE_MARKER, OFFLINE_SUITES
 from contracts.gate.target import Target
 from contracts.settings import options
 from contracts.settings.config import DEFAULT_REQUIRED
-from contracts.transport.http import TargetBrokeProtocol, TargetClient, TargetUnreachable
+from contracts.transport.http import ProxyRefused, TargetBrokeProtocol, TargetClient, TargetUnreachable
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -138,6 +138,8 @@ class Gate:
         run.client = TargetClient(settings)
         try:
             run.client.probe()
+        except ProxyRefused as exc:  # the proxy's, not the target's: nothing about the target can be concluded
+            self._stop(session, f"bad configuration: {exc}", exits.BAD_CONFIGURATION)
         except TargetUnreachable as exc:
             # One diagnosis for the whole run instead of one timeout per test; reports are still written.
             self._stop(session, f"target unreachable: {exc}", exits.UNREACHABLE)
