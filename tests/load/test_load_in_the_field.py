@@ -82,7 +82,8 @@ def test_a_signal_while_users_run_leaves_this_runs_reports_marked_interrupted(re
     try:
         deadline = time.monotonic() + 30
         while (reports / "load-summary.json").exists() and time.monotonic() < deadline:
-            time.sleep(0.1)  # the earlier run's summary goes when this run starts
+            time.sleep(0.1)
+        assert not (reports / "load-summary.json").exists(), "the earlier run's summary is still there while this run goes on"
         time.sleep(2)  # users are running
         if sent == signal.SIGINT:
             os.killpg(child.pid, sent)  # Ctrl-C: the whole foreground job
