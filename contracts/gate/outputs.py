@@ -4,6 +4,7 @@ record, the console's coverage lines, and at the end the three files, whole, wit
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -18,7 +19,7 @@ from contracts.gate.run import GateRun
 from contracts.gate.selection import OFFLINE_MARKER
 from contracts.gate.target import EXCHANGES, PROVOKED
 from contracts.reporting.html import exchange_html, summary_sections
-from contracts.reporting.page import FOLDED_OUTCOMES, SCRIPT, STYLE
+from contracts.reporting.page import FOLDED_OUTCOMES, SCRIPT, STYLE, run_count_html
 from contracts.reporting.record import not_verified_line, summary_text
 
 _TARGET_FILE = Path(__file__).with_name("target.py").resolve()
@@ -82,7 +83,10 @@ class GateOutputs:
         sections = summary_sections(run.record, run.show)
         sections.insert(1, run.regression.html(run.record, run.show))  # since the baseline, known violations, history
         prefix.append(STYLE + run.redact("".join(sections)))
-        postfix.append(run.redact(run.folded.html(run.offline_in_table)) + SCRIPT)
+        tests = sum(run.record.counts.values())
+        against_target = sum(len(results) for results in run.record.results.values())
+        count = run_count_html(tests, against_target, time.time() - run.record.started)
+        postfix.append(run.redact(run.folded.html(run.offline_in_table)) + count + SCRIPT)
 
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
         cells[:] = [cell for cell in cells if "Links" not in cell]  # the gate links nothing: an empty column

@@ -21,20 +21,26 @@ OTHER_PATHS = "(other paths)"
 
 
 def judge(
-    status: int, content_type: str, body: bytes, strict_fields: frozenset[str] = frozenset(), truncated_at: int | None = None
+    status: int,
+    content_type: str,
+    body: bytes,
+    strict_fields: frozenset[str] = frozenset(),
+    truncated_at: int | None = None,
+    reason: str = "",
 ) -> tuple[Violation, ...]:
-    """Every violation of one response, judged by the gate's checks for the status it came with."""
+    """Every violation of one response, judged by the gate's checks for the status it came with (and its reason phrase,
+    which a status violation quotes as the gate's does)."""
     if len(body) <= CACHED_BODY:
-        return _judge_cached(status, content_type, body, strict_fields, truncated_at)
-    return judge_answer(status, content_type, body, strict_fields, truncated_at=truncated_at, with_drift=False).violations
+        return _judge_cached(status, content_type, body, strict_fields, truncated_at, reason)
+    return judge_answer(status, content_type, body, strict_fields, reason, truncated_at=truncated_at, with_drift=False).violations
 
 
 @lru_cache(maxsize=256)
 def _judge_cached(
-    status: int, content_type: str, body: bytes, strict_fields: frozenset[str], truncated_at: int | None
+    status: int, content_type: str, body: bytes, strict_fields: frozenset[str], truncated_at: int | None, reason: str
 ) -> tuple[Violation, ...]:
     # Under load the same answer comes back again and again (one account's organization changes rarely).
-    return judge_answer(status, content_type, body, strict_fields, truncated_at=truncated_at, with_drift=False).violations
+    return judge_answer(status, content_type, body, strict_fields, reason, truncated_at=truncated_at, with_drift=False).violations
 
 
 def _bounded(text: str, limit: int = TEXT_LIMIT) -> str:

@@ -30,7 +30,7 @@ from locust.runners import STATE_RUNNING, STATE_SPAWNING, STATE_STOPPED, MasterR
 from contracts.core import exits
 from contracts.core.contract import OPERATION_PATH, TOOL, VERSION
 from contracts.core.credentials import ConfigError, Credentials, credentials_from_env
-from contracts.core.limits import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
+from contracts.core.limits import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, REASON_LIMIT
 from contracts.core.redaction import Redactor
 from contracts.lifecycle.outputs import Outputs
 from contracts.load.report import REPORT_FILE, SUMMARY_FILE, load_record, write_load_reports
@@ -110,10 +110,12 @@ class LoadRun:
             **(scenario.headers if scenario is not None else {}),
         }
 
-    def verdict(self, status: int, content_type: str, body: bytes, truncated_at: int | None = None) -> ContractFailure | None:
+    def verdict(
+        self, status: int, content_type: str, body: bytes, truncated_at: int | None = None, reason: str = ""
+    ) -> ContractFailure | None:
         if not self.judging:
             return None
-        violations = judge(status, content_type, body, self.strict_fields, truncated_at)
+        violations = judge(status, content_type, body, self.strict_fields, truncated_at, reason[:REASON_LIMIT])
         self.tally.observe(status, violations, content_type, body, self.redact)
         return ContractFailure(failure_name(status, violations, self.redact)) if violations else None
 
@@ -338,11 +340,18 @@ class ContractUser(FastHttpUser):
                 return
             response.request_meta["response_time"] = (time.perf_counter() - started) * 1000
             response.request_meta["response_length"] = len(body)
-            failure = run.verdict(response.status_code, response.headers.get("Content-Type", "") or "", body, truncated_at)
+            content_type = response.headers.get("Content-Type", "") or ""
+            failure = run.verdict(response.status_code, content_type, body, truncated_at, _reason(response))
             if failure is None:
                 response.success()
             else:
                 response.failure(failure)
+
+
+def _reason(response: Any) -> str:
+    """The reason phrase of the status line (geventhttpclient keeps it as `status_message`), as the gate reads it."""
+    raw = getattr(getattr(response, "_response", None), "status_message", None)
+    return raw.decode("latin-1") if isinstance(raw, bytes) else str(raw or "")
 
 
 _DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS, "": 0, "identity": 0}  # zlib window bits, 0: as sent

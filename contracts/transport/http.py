@@ -24,12 +24,12 @@ import urllib3.exceptions
 from contracts.core.contract import TOOL, VERSION
 from contracts.core.credentials import Credentials
 from contracts.core.exchange import REDACTED_HEADER, Exchange
+from contracts.core.limits import REASON_LIMIT
 from contracts.core.violations import Violation, describe
 from contracts.settings.config import Settings, ca_bundle, hide_userinfo
 from contracts.transport.deadline import Deadline, bounded_adapter
 
 CHUNK = 64 * 1024
-_REASON_LIMIT = 200  # a reason phrase may be 64 KiB long; nobody needs more than this of it
 
 
 class TargetUnreachable(ConnectionError):
@@ -174,7 +174,7 @@ class TargetClient:
             url=url,
             request_headers=sent,
             status=response.status_code,
-            reason=(response.reason or "")[:_REASON_LIMIT],
+            reason=(response.reason or "")[:REASON_LIMIT],
             response_headers=dict(response.headers),
             body=body,
             elapsed=elapsed,

@@ -140,3 +140,17 @@ def test_long_runs_of_blanks_are_redacted_in_linear_time():
         "    assert 'tok-Contract' not in r(text)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+
+
+def test_line_breaks_are_found_as_the_plain_pattern_finds_them():
+    """`_breaks` takes the blanks around a run of breaks by hand; the plain pattern, tried at every position, is the oracle."""
+    import random
+    import re
+
+    from contracts.core.redaction import _breaks
+
+    plain = re.compile(r"(?:[ \t]*(?:\r\n|\r|\n|\\r\\n|\\n|\\r)[ \t]*)+")
+    rng = random.Random(20261205)
+    for _ in range(5000):
+        text = "".join(rng.choice(" \t\n\r\\nrab") for _ in range(rng.randint(0, 30)))
+        assert _breaks(text) == [(m.start(), m.end()) for m in plain.finditer(text)], repr(text)
