@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from contracts.core import exits
-from contracts.core.credentials import ConfigError
+from contracts.core.credentials import ConfigError, Credentials
 from contracts.core.exchange import Exchange
 from contracts.core.printable import printable
 from contracts.core.redaction import Redactor, cookie_values
@@ -91,6 +91,7 @@ class GateRun:
         self.signals = InterruptOnSignals()  # SIGTERM (a CI timeout) ends the run like Ctrl-C, reports written
         self.signals.install()
         self.summary_written = False
+        self.refusing: dict[Credentials, bool] = {}  # credentials -> whether a plain request with them got 401
         self.page: str | None = None  # report.html as pytest-html rendered it, written whole at the end
         self.judged_exit: int | None = None  # the exit status before outputs that could not be written changed it
         self.folded = FoldedTests()  # offline property tests kept out of the report's results table
@@ -120,10 +121,14 @@ class GateRun:
             self.redact.add(value)
         self.record.elapsed.setdefault(exchange.status, []).append(exchange.elapsed)
 
-    def credentials_refused(self) -> None:
-        """The run's own credentials got 401: say so as the run's cause, or a stale CI secret reads as a broken deploy."""
+    def answered_plain(self, credentials: Credentials, status: int) -> None:
+        """A plain request (no `Prefer`, no scenario's extras) with these credentials got `status`: 401 means the target
+        refuses the credentials themselves. The run's own refused are the run's cause, or a stale CI secret would
+        read as a broken deploy."""
+        self.refusing[credentials] = status == 401
         assert self.settings is not None
-        credentials = self.settings.credentials
+        if status != 401 or credentials != self.settings.credentials:
+            return
         self.record.cause = (
             f"the target refused the configured credentials ({credentials.describe()} from {credentials.environment_names()}) "
             "with 401: check that secret (rotated or wrong?); if it is current, the deployment refuses valid credentials. "

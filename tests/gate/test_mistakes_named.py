@@ -94,6 +94,19 @@ def test_refused_credentials_are_named_as_the_cause_not_as_a_target_that_ignores
     assert f"Cause: {cause}" in banner.replace("&#x27;", "'")
 
 
+def test_a_401_to_prefer_alone_is_not_refused_credentials(serve, tmp_path):
+    """The credentials pass a plain request: the 401 is the answer to `Prefer`, judged as such (not provoked), no cause."""
+
+    class RefusesPrefer(ReferenceApp):
+        def respond(self, request: Request) -> Response:
+            return Response("", status=401) if "Prefer" in request.headers else super().respond(request)
+
+    run = run_gate(tmp_path / "run", base_url=serve(RefusesPrefer(Credentials.bearer(TOKEN))), env={"CONTRACT_API_TOKEN": TOKEN})
+    assert run.returncode == 0, run.output
+    assert run.summary["cause"] is None and "cause:" not in run.output
+    assert run.coverage["402"] == "not provoked"
+
+
 def test_a_run_whose_credentials_are_accepted_names_no_cause(reference_url, tmp_path):
     run = run_gate(tmp_path / "run", base_url=reference_url, env={"CONTRACT_API_TOKEN": TOKEN})
     assert run.returncode == 0 and run.summary["cause"] is None and "cause:" not in run.output
