@@ -97,8 +97,12 @@ class ContractViolation(AssertionError):
         super().__init__(listing(where, self.violations, clean))
 
 
+LISTED = 20  # violations listed in one failure's text; a body of 20,000 undocumented fields must not flood a console
+
+
 def listing(where: str, violations: list[Violation] | tuple[Violation, ...], clean: Callable[[str], str] = _as_is) -> str:
-    """`where: N contract violations` and one indented line per violation."""
+    """`where: N contract violations` and one indented line per violation, the first LISTED of them."""
     count = len(violations)
-    lines = "\n".join(f"  {v.render(clean)}" for v in violations)
-    return f"{where}: {count} contract violation{'s' if count != 1 else ''}\n{lines}"
+    lines = "\n".join(f"  {v.render(clean)}" for v in violations[:LISTED])
+    more = f"\n  … and {count - LISTED:,} more: see the report" if count > LISTED else ""
+    return f"{where}: {count:,} contract violation{'s' if count != 1 else ''}\n{lines}{more}"

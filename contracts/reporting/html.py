@@ -20,6 +20,7 @@ from contracts.judging.schemas import schema_hashes
 from contracts.judging.validation import NotJSON, parse_json, validate
 from contracts.reporting.record import Clean, RunRecord, as_is, not_verified_line
 
+SHOWN_VIOLATIONS = 200  # listed per exchange: a body of 20,000 undocumented fields under --strict-fields keeps the page small
 EXCERPT = 16 * 1024  # characters of a body or header block shown per exchange: keeps report.html small whatever the target sends
 # Text colours with at least 4.5:1 contrast on white (WCAG AA), and banner backgrounds with as much under white text.
 _GREEN, _RED, _AMBER, _GREY = "#1a7f37", "#b00020", "#8a5300", "#555"
@@ -99,8 +100,9 @@ def _verdict_html(
     exchange: Exchange, violations: list[Violation] | None, clean: Clean, known: Sequence[Violation], judged_as: int | None
 ) -> str:
     if violations:
-        items = "".join(f"<li><code>{escape(v.render(clean))}</code></li>" for v in violations)
-        return f'<b style="color:{_RED}">Violations ({len(violations)})</b><ul>{items}</ul>'
+        items = "".join(f"<li><code>{escape(v.render(clean))}</code></li>" for v in violations[:SHOWN_VIOLATIONS])
+        more = f"<li>… and {len(violations) - SHOWN_VIOLATIONS:,} more</li>" if len(violations) > SHOWN_VIOLATIONS else ""
+        return f'<b style="color:{_RED}">Violations ({len(violations):,})</b><ul>{items}{more}</ul>'
     if violations is None:
         return "<p><i>Not judged by this test.</i></p>"
     if known:
