@@ -160,7 +160,7 @@ class GateOutputs:
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
         tr, run = terminalreporter, self.run
         show = run.show
-        if run.record.stopped:
+        if run.record.stopped and run.error is None:  # a configuration error is pytest's one "ERROR:" line, not two
             tr.write_line(show(run.record.stopped), red=True, bold=True)
         if run.record.cause:
             tr.write_line(show(f"cause: {run.record.cause}"), red=True, bold=True)

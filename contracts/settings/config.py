@@ -44,7 +44,8 @@ def check_base_url(url: str) -> str:
     except ValueError as exc:
         raise ConfigError(f"base URL {url!r} is malformed ({exc}): {hint}") from None
     if parts.scheme not in ("http", "https"):
-        raise ConfigError(f"base URL {url!r} has scheme {parts.scheme or 'none'!r}: {hint}")
+        said = f"has scheme {parts.scheme!r}" if parts.scheme and parts.netloc else "has no scheme (http:// or https://)"
+        raise ConfigError(f"base URL {url!r} {said}: {hint}")
     if not parts.hostname:
         raise ConfigError(f"base URL {url!r} has no host: {hint}")
     if parts.query or parts.fragment:

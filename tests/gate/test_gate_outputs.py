@@ -119,6 +119,7 @@ def test_any_http_answer_means_reachable_and_is_judged(gate, serve):
     [
         (["--base-url", "not a url"], {"CONTRACT_API_TOKEN": TOKEN}, "base URL 'not a url' is not a URL"),
         (["--base-url", "ftp://example.com"], {"CONTRACT_API_TOKEN": TOKEN}, "has scheme 'ftp'"),
+        (["--base-url", "staging.example.com"], {"CONTRACT_API_TOKEN": TOKEN}, "has no scheme (http:// or https://)"),
         (["--base-url", "http://"], {"CONTRACT_API_TOKEN": TOKEN}, "has no host"),
         (["--base-url", "https://staging.example.com"], {}, "no credentials for https://staging.example.com"),
         (["--request-timeout", "-3"], {}, "--request-timeout '-3' is not a positive number"),
@@ -133,6 +134,7 @@ def test_any_http_answer_means_reachable_and_is_judged(gate, serve):
     ids=[
         "not-a-url",
         "ftp",
+        "no-scheme",
         "no-host",
         "no-credentials",
         "negative-timeout",
@@ -150,6 +152,7 @@ def test_bad_configuration_is_one_line_and_exit_4(gate, args, env, message):
     assert run.returncode == exits.BAD_CONFIGURATION, run.output
     errors = [line for line in run.output.splitlines() if line.startswith("ERROR:")]
     assert len(errors) == 1 and message in errors[0], run.output
+    assert [line for line in run.output.splitlines() if message in line] == errors  # said once, not twice
     assert "Traceback" not in run.output
     assert run.summary["stopped_early"].startswith("bad configuration") and run.summary["exit_status"] == 4
 

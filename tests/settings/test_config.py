@@ -178,3 +178,10 @@ def test_credentials_without_a_base_url_are_refused():
 def test_ini_base_url_is_used_when_no_option():
     settings = resolve_settings(base_url=None, ini_base_url="https://ini.example.com", env=TOKEN_ENV)
     assert settings.operation_url == "https://ini.example.com/account/organization"
+
+
+@pytest.mark.parametrize("url", ["staging.example.com", "localhost:8080", "//staging.example.com"])
+def test_a_base_url_without_a_scheme_is_said_to_have_none(url):
+    with pytest.raises(ConfigError) as refused:
+        check_base_url(url)
+    assert "has no scheme (http:// or https://)" in str(refused.value) and "'none'" not in str(refused.value)
