@@ -24,7 +24,8 @@ from contracts.core.redaction import Redactor
 from contracts.core.violations import Violation
 from contracts.judging.checks import CACHED_BODY, judge_answer
 from contracts.reporting.html import exchange_html
-from contracts.transport.captures import Chunk, Recorded, plain_line, recorded
+from contracts.transport.captures import Chunk, Recorded, recorded
+from contracts.transport.plain_lines import plain_line
 
 SHOWN = 50  # exchanges shown in full in the report; the rest are counted
 STDIN = "<stdin>"  # how entries read from standard input ("-") are labelled: <stdin>#N
@@ -180,7 +181,7 @@ def judge_chunk(chunk: Chunk, options: Options) -> Verdicts:
     return judge(recorded(chunk, partial(_conforming_plain_line, found, options), max_body=options.max_body), options, found)
 
 
-def _conforming_plain_line(found: Verdicts, options: Options, line: bytes) -> bool:
+def _conforming_plain_line(found: Verdicts, options: Options, number: int, line: bytes) -> bool:
     """Tally a JSON line in the common form (`plain_line`) that conforms, or is of another operation; False
     for any other line, which is read and judged in full. Only once the conforming exchanges the report
     shows are kept, and never for a violation: those are what the full reading is for."""
