@@ -224,7 +224,8 @@ def judge_answer(
                     return Verdict(_undocumented_fields(confirmed.drift), confirmed.drift)
                 if not with_drift:
                     return NOTHING
-                return Verdict((), confirmed.drift if drift_in_order else confirmed.drift_in_any_order)
+                drift = confirmed.drift if drift_in_order else confirmed.drift_in_any_order
+                return Verdict((), drift) if drift else NOTHING
             checks = BODY_CHECKS
     expect = Expectation(asked, strict_fields)
     if len(body) <= CACHED_BODY:
