@@ -269,12 +269,12 @@ class _Kind:
         engine, skipping = self.engine, self.skipping
         if engine is None or skipping is None:
             return None
+        try:
+            skipping.decode(raw)  # first: a body breaking the schema stops here, cheaply
+        except (ValueError, RecursionError):
+            return None
         document = read(raw)
         if type(document) is not dict:
-            return None
-        try:
-            skipping.decode(raw)
-        except (ValueError, RecursionError):
             return None
         if engine.dated:
             sketch = raw.translate(_SKETCH, _BLANKS)
