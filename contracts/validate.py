@@ -12,14 +12,14 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from contracts.core import exits
 from contracts.core.credentials import ConfigError
 from contracts.core.limits import DEFAULT_MAX_BODY, format_size
 from contracts.core.violations import Violation, escape_surrogates
 from contracts.judging.schemas import KINDS
-from contracts.judging.validation import check_document
+from contracts.judging.validation import violations_of
 from contracts.lifecycle.signals import interruptible
 from contracts.reporting.console import Console, stderr, stdout
 from contracts.settings import options as shared_options
@@ -29,8 +29,7 @@ STDIN = "-"
 _BLOCK = 1024 * 1024  # bytes read at a time from a JSON Lines input
 
 
-@dataclass(frozen=True)
-class Payload:
+class Payload(NamedTuple):  # a tuple: one is made per line of a capture
     label: str  # where it came from: `FILE` or `FILE:LINE`
     raw: bytes
     refused: str = ""  # why it was not read whole (longer than the cap): not checked
@@ -98,22 +97,30 @@ def json_lines(name: str, handle: BinaryIO, cap: int) -> Iterator[Payload]:
     number, carry, skipping, seen = 1, b"", False, False
     while block := handle.read(_BLOCK):
         seen = True
-        carry += block
-        while (end := carry.find(b"\n")) >= 0:
-            line, carry = carry[:end], carry[end + 1 :]
-            if not skipping:
-                yield Payload(f"{label}:{number}", line.removesuffix(b"\r"))
-            skipping = False
+        lines = (carry + block).split(b"\n")
+        carry = lines.pop()  # the start of a line the next block ends
+        for line in lines:
+            if skipping:  # the end of a line already refused
+                skipping = False
+            else:
+                yield _line(label, number, line, cap)
             number += 1
-        if len(carry) > cap and not skipping:
+        if len(carry) > cap + 1 and not skipping:  # refused before its end is read: memory stays bounded
             yield Payload(f"{label}:{number}", b"", _too_large(f"{label}:{number}", cap))
             skipping = True
         if skipping:
             carry = b""
     if carry and not skipping:
-        yield Payload(f"{label}:{number}", carry.removesuffix(b"\r"))
+        yield _line(label, number, carry, cap)
     if not seen:
         yield Payload(label, b"", empty_input=True)
+
+
+def _line(label: str, number: int, line: bytes, cap: int) -> Payload:
+    payload = line.removesuffix(b"\r")
+    if len(payload) > cap:
+        return Payload(f"{label}:{number}", b"", _too_large(f"{label}:{number}", cap))
+    return Payload(f"{label}:{number}", payload)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -149,7 +156,7 @@ def _check(kind: str, payloads: Iterator[Payload], tally: Tally, out: Console, e
             tally.invalid += 1
             continue
         tally.checked += 1
-        found = check_document(kind, payload.raw)[1]
+        found = violations_of(kind, payload.raw)
         tally.invalid += bool(found)
         for violation in found:
             out.line(escape_surrogates(f"{payload.label}: {violation}"))  # a file name may hold undecodable bytes too

@@ -220,3 +220,47 @@ def test_a_signal_ends_the_run_with_what_was_checked_and_exit_2(sent, said):
     said_lines = lines(err)
     assert said_lines[0] == said and said_lines[1].endswith("organization payloads checked, 0 invalid") and len(said_lines) == 3
     assert said_lines[2] == "verdict: INTERRUPTED (exit 2: interrupted before the end: what ran so far is shown)"
+
+
+def test_jsonl_holds_each_line_to_the_cap_and_checks_the_others(write):
+    """A line longer than --max-body is refused with its number, wherever it stands; the lines after it are checked."""
+    padded = json.dumps(dict(SAMPLE_ORGANIZATION, note="x" * 2000))
+    content = "\n".join([VALID_ORGANIZATION, padded, VALID_ORGANIZATION, json.dumps(dict(SAMPLE_ORGANIZATION, costCap="12"))]) + "\n"
+    path = write("capped.jsonl", content)
+    done = validate("organization", "--jsonl", "--max-body", "1KiB", path)
+    assert done.returncode == 1 and lines(done.stdout) == [f'{path}:4: $.costCap: expected number, got "12" (string)']
+    errors = [line for line in lines(done.stderr) if line.startswith("error:")]
+    assert errors == [f"error: {path}:2 is larger than 1 KiB, not checked: raise --max-body to check it"]
+    assert "3 organization payloads checked, 1 invalid, 1 input not read" in done.stderr.decode()
+
+
+def reference_lines(data: bytes, cap: int) -> list[tuple[str, bytes, bool]]:
+    """What `json_lines` must yield, read naively: each LF-ended line (and a last one without), CR dropped, numbered."""
+    found = []
+    parts = data.split(b"\n")
+    if parts[-1] == b"":
+        parts.pop()
+    for number, part in enumerate(parts, start=1):
+        line = part.removesuffix(b"\r")
+        found.append((f"in:{number}", b"" if len(line) > cap else line, len(line) > cap))
+    return found
+
+
+def test_jsonl_streams_lines_as_a_naive_reading_would_cut_them(monkeypatch):
+    """Blocks of any size, lines across blocks, long lines within and across them, CRLF, no final newline."""
+    import io
+    import random
+
+    from contracts import validate as command
+
+    rng = random.Random(22)
+    for _ in range(300):
+        cap = rng.choice([1, 5, 16, 64])
+        data = b"".join(
+            rng.choice([b"x" * rng.randint(0, 2 * cap), b"y" * rng.randint(0, 3 * cap) + b"\r", b""]) + b"\n"
+            for _ in range(rng.randint(0, 30))
+        )
+        data += rng.choice([b"", b"z" * rng.randint(1, 2 * cap)])
+        monkeypatch.setattr(command, "_BLOCK", rng.choice([1, 2, 7, 64, 4096]))
+        got = [(p.label, p.raw, bool(p.refused)) for p in command.json_lines("in", io.BytesIO(data), cap) if not p.empty_input]
+        assert got == reference_lines(data, cap) if data else got == [], (data, cap)

@@ -7,17 +7,18 @@ by its own, which must be one the reference documents. The body is parsed and va
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import NamedTuple
 
 from contracts.core.contract import CONTRACT
 from contracts.core.exchange import Exchange
 from contracts.core.limits import format_size
 from contracts.core.violations import Violation, describe
-from contracts.judging import fast_validation
-from contracts.judging.validation import check_document, undocumented_fields
+from contracts.judging.body_cache import CACHED_BODY
+from contracts.judging.typed_decoding import confirm
+from contracts.judging.validation import check_document, strictly_checked, undocumented_fields
 
 
 @dataclass(frozen=True)
@@ -36,25 +37,34 @@ class Verdict(NamedTuple):
     drift: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
 class Answer:
-    """An exchange under judgement: its body parsed and validated at most once, for every check that needs it."""
+    """An exchange under judgement: its body parsed and validated at most once, for every check that needs it.
+    `declined`: the fast path has already declined to confirm the body, so it is judged strictly straight away."""
 
-    exchange: Exchange
+    __slots__ = ("_judged", "declined", "exchange")  # not a dataclass: cached_property takes a lock on Python 3.11
 
-    @cached_property
+    def __init__(self, exchange: Exchange, declined: bool = False):
+        self.exchange = exchange
+        self.declined = declined
+        self._judged: tuple[object, tuple[Violation, ...]] | None = None
+
+    @property
     def kind(self) -> str | None:
         """The schema kind the reference documents for this answer's status, if any."""
         contract = CONTRACT.get(self.exchange.status)
         return contract.body if contract else None
 
-    @cached_property
+    @property
     def judged_body(self) -> tuple[object, tuple[Violation, ...]]:
         """The body as a document (None when it is not JSON) and every violation of the schema its status documents."""
-        if self.kind is None:
-            return None, ()
-        document, violations = check_document(self.kind, self.exchange.body)
-        return document, tuple(violations)
+        if self._judged is None:
+            kind = self.kind
+            if kind is None:
+                self._judged = None, ()
+            else:
+                document, violations = (strictly_checked if self.declined else check_document)(kind, self.exchange.body)
+                self._judged = document, tuple(violations)
+        return self._judged
 
     @property
     def body_judged(self) -> bool:
@@ -126,9 +136,13 @@ def body_matches_schema(answer: Answer, expect: Expectation) -> list[Violation]:
 def only_documented_fields(answer: Answer, expect: Expectation) -> list[Violation]:
     if answer.kind not in expect.strict_fields:
         return []
-    return [
-        Violation(path, "only documented fields (--strict-fields)", "an undocumented field", "documented_fields") for path in _drift(answer)
-    ]
+    return list(_undocumented_fields(_drift(answer)))
+
+
+def _undocumented_fields(paths: Iterable[str]) -> tuple[Violation, ...]:
+    return tuple(
+        Violation(path, "only documented fields (--strict-fields)", "an undocumented field", "documented_fields") for path in paths
+    )
 
 
 Check = Callable[[Answer, Expectation], list[Violation]]
@@ -159,7 +173,6 @@ def _drift(answer: Answer) -> list[str]:
     return undocumented_fields(answer.kind, answer.judged_body[0])  # None, not JSON: no fields
 
 
-CACHED_BODY = 16 * 1024  # verdicts are remembered for bodies up to this size
 NOTHING = Verdict()
 
 
@@ -189,37 +202,56 @@ def judge_answer(
     truncated_at: int | None = None,
     body_recorded: bool = True,
     with_drift: bool = True,
+    drift_in_order: bool = True,
 ) -> Verdict:
     """The violations and drift of one answer: `CHECKS` against the status asked for (`asked`), or, where none was,
     against its own. `with_drift=False`: drift is not wanted, and of a valid body it is not looked for (unless
-    strict, where it is a violation). The checks' machinery is skipped only where their verdict can be nothing."""
+    strict, where it is a violation); `drift_in_order=False`: wanted for counting, in any order.
+
+    The checks' machinery is skipped only where their verdict can be nothing else. A JSON body of a documented
+    status, whole, is all there is to judge: one the fast path confirms is valid, with the drift it names; one it
+    declines goes straight to the strict path (`BODY_CHECKS`), the other checks being known to pass."""
     contract = CONTRACT.get(status)
+    checks = CHECKS
     if contract is not None and asked in (None, status) and truncated_at is None and body_recorded:
-        if contract.body is None:
+        kind = contract.body
+        if kind is None:
             return NOTHING  # a documented status with no documented body: any body is acceptable
         if is_json_media(content_type):
-            document = fast_validation.confirmed(contract.body, body)
-            if document is not fast_validation.UNCONFIRMED:
-                strict = contract.body in strict_fields
-                if not with_drift and not strict:
+            confirmed = confirm(kind, body)
+            if confirmed is not None:
+                if kind in strict_fields:
+                    return Verdict(_undocumented_fields(confirmed.drift), confirmed.drift)
+                if not with_drift:
                     return NOTHING
-                undocumented = tuple(undocumented_fields(contract.body, document))
-                if not undocumented or not strict:
-                    return Verdict((), undocumented)
+                drift = confirmed.drift if drift_in_order else confirmed.drift_in_any_order
+                return Verdict((), drift) if drift else NOTHING
+            checks = BODY_CHECKS
     expect = Expectation(asked, strict_fields)
     if len(body) <= CACHED_BODY:
-        return _checked_cached(status, content_type, body, reason, expect, truncated_at, body_recorded)
-    return _checked(status, content_type, body, reason, expect, truncated_at, body_recorded)
+        return _checked_cached(status, content_type, body, reason, expect, truncated_at, body_recorded, checks)
+    return _checked(status, content_type, body, reason, expect, truncated_at, body_recorded, checks)
+
+
+BODY_CHECKS: tuple[Check, ...] = (body_matches_schema, only_documented_fields)  # where the others are known to pass
 
 
 def _checked(
-    status: int, content_type: str, body: bytes, reason: str, expect: Expectation, truncated_at: int | None, body_recorded: bool
+    status: int,
+    content_type: str,
+    body: bytes,
+    reason: str,
+    expect: Expectation,
+    truncated_at: int | None,
+    body_recorded: bool,
+    checks: tuple[Check, ...],
 ) -> Verdict:
     headers = {"Content-Type": content_type} if content_type else {}
-    answer = Answer(Exchange("GET", "", {}, status, reason, headers, body, 0.0, truncated_at, body_recorded))
-    return Verdict(tuple(violation for check in CHECKS for violation in check(answer, expect)), tuple(_drift(answer)))
+    exchange = Exchange("GET", "", {}, status, reason, headers, body, 0.0, truncated_at, body_recorded)
+    answer = Answer(exchange, declined=checks is BODY_CHECKS)
+    return Verdict(tuple(violation for check in checks for violation in check(answer, expect)), tuple(_drift(answer)))
 
 
-# Recorded traffic and load repeat the same answers (a gateway's error page, one account's organization), and
-# only answers the fast path cannot confirm get here: those are judged in full once.
+# Recorded traffic and load repeat the same answers (a gateway's error page, one account's broken organization), and
+# only answers the fast path cannot confirm get here: those are judged once.
 _checked_cached = lru_cache(maxsize=256)(_checked)

@@ -1,67 +1,51 @@
-"""The fast path, in one native pass: a body decoded by msgspec into structs generated from the resolved schema.
+"""The one fast path: a body decoded by msgspec, in one native pass, into structs generated from the resolved schema.
 
 Why: the strict path (`validation.parse_json` and jsonschema) costs tens of microseconds a body, and most bodies
 are valid. A typed decode proves most of validity natively, and a few scans of the text prove the rest. Like
 every fast path here it can only *confirm*: `confirm(kind, raw)` returns `Confirmed` (with the body's drift)
-or None, "ask the strict path", which alone writes violations. Any doubt is None.
+or None, "ask the strict path", which alone writes violations. Any doubt is None. The same engine spares the
+strict path work whose outcome it knows: `read(raw)` is msgspec's reading of a body wherever it is the strict
+parser's, and `failing_members(kind, raw)` names the root members jsonschema has to look at.
 
-The structs follow the resolved schema under one rule: a schema using a keyword, type or format the generator
-does not cover (see `_COVERED_KEYWORDS`, `_SCALARS`, `_FORMATS`) gets no fast path at all, so a schema change can
-never make this path disagree with the strict one. Where msgspec reads a body differently from the strict path
-(measured, and each guard killed by tests/test_typed_decoding.py when removed):
+The structs (`typed_structs`) follow the resolved schema under one rule: a schema using what the generator does
+not cover gets no fast path at all. Where msgspec reads a body differently from the strict path (measured, and
+each guard killed by tests/judging/test_typed_decoding.py when removed):
 
 - duplicate member names: msgspec keeps the last one silently -> `_names_dropped` counts the names written;
-- unknown members are skipped unread (duplicates, huge numbers, nesting, bad UTF-8 inside them) -> a skipped
-  member is missing from the structs, so `_names_dropped` sees it too; the structs forbid unknown members, which is
-  what lets one be learned: an undocumented member seen once joins its struct (`MAX_LEARNED` at most), typed
-  `_LEARNED_VALUE` (strings, booleans, null: anything else goes the strict way);
+- unknown members are skipped unread -> the confirming structs forbid them, so one can be learned: an undocumented
+  member seen once joins its struct (`MAX_LEARNED` at most) and takes any value, whose inside `_names_inside`
+  checks: integers of any size (the strict parser refuses those beyond double range), names used twice (counted
+  with the rest), deep or many objects and arrays. A member that cannot be learned is read apart, by `read`,
+  whose reading of the whole body the same checks keep the strict parser's;
 - date-times with a space separator or an offset without a colon (`+0200`) -> `_loose_timestamp`; the same
-  spelt with `\\u00NN` escapes, which the text scans cannot see -> `_escaped_ascii`;
-- timestamps without an offset -> `_TIMESTAMP` demands a time zone;
-- `int | float` takes integers of any size -> numbers are typed `float`, which refuses what is beyond double
-  range as the strict parser does (no `integer` type is covered).
+  spelt with `\\u00NN` escapes of printable characters, which the text scans cannot see -> `_escaped_ascii`;
+- timestamps without an offset -> the struct demands a time zone;
+- `int | float` takes integers of any size -> documented numbers are typed `float`, which refuses what is beyond
+  double range as the strict parser does.
 
 msgspec refuses leap seconds, lone surrogates, invalid UTF-8, NaN/Infinity and year 0000: those simply go the
-strict way. A body cache keyed by the exact bytes (`_BodyCache`) switches itself off when it rarely hits.
-
-`decode_line(line)` reads a JSON Lines capture line in its common form into `CaptureLine`, the fields replay
-reads, or None for any other line (the full reader in `captures` takes those, and says what is wrong).
+strict way. Verdicts of recent bodies are kept in a `BodyCache`, which switches itself off when it rarely hits.
 """
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime
-from functools import cached_property, partial
-from typing import Annotated, Any, Final, Literal
+from functools import lru_cache, partial
+from typing import Any, Final
 
 import msgspec
 
 from contracts.core.violations import json_path
-from contracts.judging.schemas import KINDS, documented_members, resolved
+from contracts.judging import typed_structs
+from contracts.judging.body_cache import BodyCache
+from contracts.judging.schemas import KINDS, documented_fields, documented_members
 
 _switched_off = False
 
-# -- what the generator covers ----------------------------------------------------------------------
-
-# Keywords whose meaning the structs reproduce exactly (annotations are gone from `resolved`). `properties` without
-# `additionalProperties` lets undocumented members through: the structs forbid them, and learn them (below).
-_COVERED_KEYWORDS = frozenset({"type", "enum", "format", "properties", "required", "$schema", "$id", "$defs"})
-# JSON type -> struct field type. `float` takes any JSON number within double range, as the strict parser does,
-# and refuses booleans and numbers beyond it; `int` would take integers of any size.
-_SCALARS: dict[str, Any] = {"string": str, "number": float, "boolean": bool, "null": None}
-_TIMESTAMP: Any = Annotated[datetime, msgspec.Meta(tz=True)]  # RFC 3339 demands an offset (or Z)
-_FORMATS: dict[str, Any] = {"date": date, "date-time": _TIMESTAMP}
-_FORBID_UNKNOWN = True  # an undocumented member stops the decoding, so that it can be learned (see `_Kind.learn`)
-
-# -- learned drift ----------------------------------------------------------------------------------
-
-_LEARNED_VALUE: Any = str | bool | None  # a value the strict parser reads exactly as msgspec does
 MAX_LEARNED = 32  # undocumented members learned per kind: a stream of new names stops growing the structs here
 _UNKNOWN_MEMBER = "Object contains unknown field"  # the start of msgspec's message for one
+UNREAD: Final = object()  # `read` could not stand in for the strict parser
 
 
 class Confirmed:
@@ -98,135 +82,6 @@ class Confirmed:
 _NO_DRIFT: Final = Confirmed()
 
 
-class _NotCovered(Exception):
-    """A schema node the struct generator does not reproduce exactly."""
-
-
-@dataclass(frozen=True)
-class _Shape:
-    """One generated struct, and `tally(value, drift)`: how many members a decoded one holds (nested ones included),
-    the JSON paths of its learned (undocumented) members appended to `drift`. A struct without documented objects
-    inside is `flat`: (its optional members' values, how many members it has at most, its learned members), which
-    the judging reads in line, since it does so for every body."""
-
-    struct: type
-    tally: Callable[[Any, list[str]], int]
-    flat: tuple[Callable[[Any], tuple] | None, int, tuple[tuple[int, str], ...]] | None = None
-
-
-_UNSET: Final = msgspec.UNSET
-
-
-def _tally(
-    required: int, optional: list[str], learned: tuple[tuple[int, str], ...], nested: tuple[tuple[str, _Shape], ...]
-) -> Callable[[Any, list[str]], int]:
-    """`_Shape.tally` for a struct with `required` members always present, these optional attributes (UNSET when
-    absent), learned ones among them (index, JSON path), and documented objects (attribute, shape)."""
-    values = _getter(optional)
-    every = required + len(optional)
-    if values is None and not nested:
-        return lambda value, drift: required
-    if values is not None and not learned and not nested:  # the usual shape: one call, no loop
-        return lambda value, drift: every - values(value).count(_UNSET)
-
-    def tally(value: Any, drift: list[str]) -> int:
-        kept = required
-        if values is not None:
-            present = values(value)
-            kept = every - present.count(_UNSET)
-            for index, path in learned:
-                if present[index] is not _UNSET:
-                    drift.append(path)
-        for attribute, shape in nested:
-            member = getattr(value, attribute)
-            if member is not _UNSET:
-                kept += shape.tally(member, drift)
-        return kept
-
-    return tally
-
-
-def _getter(attributes: list[str]) -> Callable[[Any], tuple] | None:
-    if not attributes:
-        return None
-    if len(attributes) == 1:
-        one = operator.attrgetter(attributes[0])
-        return lambda value: (one(value),)
-    return operator.attrgetter(*attributes)
-
-
-def _nameable(name: object) -> bool:
-    """Whether msgspec can match a member by this name (it refuses `\\`, `"` and control characters in one)."""
-    return isinstance(name, str) and not any(c in '\\"' or c < " " for c in name)
-
-
-def _field_type(node: object, keys: tuple[str, ...], learned: tuple[tuple[tuple[str, ...], str], ...], shapes: dict) -> Any:
-    """The struct field type that accepts exactly what this schema node accepts, or `_NotCovered`."""
-    if not isinstance(node, dict) or not set(node) <= _COVERED_KEYWORDS:
-        raise _NotCovered(node)
-    kind = node.get("type")
-    if "properties" in node:
-        if kind != "object" or "enum" in node or "format" in node:
-            raise _NotCovered(node)
-        shape = _object_shape(node, keys, learned, shapes)
-        shapes[keys] = shape
-        return shape.struct
-    if "required" in node:
-        raise _NotCovered(node)  # required members of an object whose members are not listed
-    if "enum" in node:
-        values = node["enum"]
-        if kind not in (None, "string") or "format" in node or not isinstance(values, list) or not values:
-            raise _NotCovered(node)
-        if not all(type(value) is str for value in values):
-            raise _NotCovered(node)  # JSON Schema's equality (1 == 1.0, not True) is not Literal's
-        return Literal[tuple(values)]
-    if "format" in node:
-        if kind != "string" or node["format"] not in _FORMATS:
-            raise _NotCovered(node)
-        return _FORMATS[node["format"]]
-    if not isinstance(kind, str) or kind not in _SCALARS:
-        raise _NotCovered(node)  # no type, a list of types, `integer`, `array`, an object without properties
-    return _SCALARS[kind]
-
-
-def _object_shape(node: dict, keys: tuple[str, ...], learned: tuple[tuple[tuple[str, ...], str], ...], shapes: dict) -> _Shape:
-    properties, required = node["properties"], node.get("required", [])
-    if not isinstance(properties, dict) or not isinstance(required, list) or not set(required) <= set(properties):
-        raise _NotCovered(node)
-    fields: list[tuple] = []
-    names: dict[str, str] = {}
-    optional: list[str] = []
-    nested: list[tuple[str, _Shape]] = []
-    for name, member in properties.items():
-        if not _nameable(name):
-            raise _NotCovered(node)
-        attribute = f"m{len(fields)}"
-        field_type = _field_type(member, (*keys, name), learned, shapes)  # a documented object's shape goes to `shapes`
-        names[attribute] = name
-        if name in required:
-            fields.append((attribute, field_type))
-        else:
-            fields.append((attribute, field_type, msgspec.UNSET))
-            optional.append(attribute)
-        member_keys = (*keys, name)
-        if member_keys in shapes:
-            nested.append((attribute, shapes[member_keys]))
-    indexes: list[tuple[int, str]] = []
-    for where, name in learned:  # in the order learned
-        if where == keys and name not in properties:
-            attribute = f"m{len(fields)}"
-            fields.append((attribute, _LEARNED_VALUE, msgspec.UNSET))
-            names[attribute] = name
-            indexes.append((len(optional), json_path((*keys, name))))
-            optional.append(attribute)
-    struct = msgspec.defstruct(
-        "Object", fields, rename=names, forbid_unknown_fields=_FORBID_UNKNOWN, kw_only=True, gc=False, module=__name__
-    )
-    required = len(fields) - len(optional)
-    flat = None if nested else (_getter(optional), len(fields), tuple(indexes))
-    return _Shape(struct, _tally(required, optional, tuple(indexes), tuple(nested)), flat)
-
-
 def _undocumented(members: dict[tuple[str, ...], frozenset[str]], document: object) -> Iterator[tuple[tuple[str, ...], str, object]]:
     """(object keys, name, value) of each undocumented member, in document order, as deep as the schema documents
     objects: the members `validation.undocumented_fields` names."""
@@ -242,41 +97,6 @@ def _undocumented(members: dict[tuple[str, ...], frozenset[str]], document: obje
                 yield from walk((*keys, name), member)  # as deep as the schema, no deeper
 
     return walk((), document)
-
-
-def _build(kind: str, learned: tuple[tuple[tuple[str, ...], str], ...]) -> _Engine | None:
-    """The decoder for `kind` with these members learned, or None when the schema is not covered."""
-    try:
-        tree = resolved(kind)
-        shapes: dict[tuple[str, ...], _Shape] = {}
-        if tree.get("type") != "object" or "properties" not in tree:
-            return None  # a body that is not an object with listed members: the strict path alone
-        root = _field_type(tree, (), learned, shapes)
-        decoder = msgspec.json.Decoder(root)
-    except Exception:  # _NotCovered, an unresolvable schema, a struct msgspec refuses: the strict path stays in charge
-        return None
-    dated = _dated(tree)
-    return _Engine(decoder, shapes[()], dated, learned)
-
-
-def _dated(node: object) -> bool:
-    """Whether any member of this (covered) schema is a date or a date-time."""
-    if not isinstance(node, dict):
-        return False
-    return node.get("format") in _FORMATS or any(_dated(member) for member in node.get("properties", {}).values())
-
-
-@dataclass(frozen=True)
-class _Engine:
-    decoder: msgspec.json.Decoder
-    shape: _Shape
-    dated: bool  # only a body with a date or date-time member needs the timestamp guards
-    learned: tuple[tuple[tuple[str, ...], str], ...]  # (object keys, name) of each learned member, in the order learned
-
-    @cached_property
-    def tokens(self) -> dict[str, bytes]:
-        """Each learned member's JSON path, and its name as a JSON string token written without escapes."""
-        return {json_path((*keys, name)): b'"' + name.encode() + b'"' for keys, name in self.learned}
 
 
 # -- the guards: what msgspec accepts and the strict path does not ---------------------------------
@@ -311,22 +131,47 @@ def _loose_timestamp(sketch: bytes) -> bool:
 
 
 def _escaped_ascii(raw: bytes) -> bool:
-    """Whether an ASCII character is written as a `\\u00NN` escape (`NN` below 80), which would hide a loose
-    date-time from the scan above (`2026-01-31\\u002009:30:00Z`)."""
+    """Whether a printable ASCII character is written as a `\\u00NN` escape (`NN` from 20 to 7F), which would hide a
+    loose date-time from the scan above (`2026-01-31\\u002009:30:00Z`). An escaped control character cannot: msgspec
+    refuses a date or date-time holding one."""
     at = raw.find(b"\\u00")
     while at >= 0:
-        if raw[at + 4 : at + 5] in _ASCII_HIGH_DIGITS:
+        if raw[at + 4 : at + 5] in _PRINTABLE_HIGH_DIGITS:
             return True
         at = raw.find(b"\\u00", at + 4)
     return False
 
 
-_ASCII_HIGH_DIGITS = frozenset(bytes([digit]) for digit in b"01234567")
+_PRINTABLE_HIGH_DIGITS = frozenset(bytes([digit]) for digit in b"234567")
+
+_INT_LIMIT = 2**1024 - 2**970  # the least integer a double cannot hold (it rounds to 2**1024): the strict parser refuses it
+_INNER_CONTAINERS = 64  # objects and arrays inside learned values: far below the strict parser's nesting and size limits
+
+
+def _names_inside(values: list[object]) -> int:
+    """How many member names these values hold, objects inside objects included; -1 when the strict parser might read
+    one differently from msgspec: an integer beyond double range, or more than `_INNER_CONTAINERS` objects and arrays."""
+    names = containers = 0
+    pending = list(values)
+    while pending:
+        value = pending.pop()
+        kind = type(value)
+        if kind is int:
+            if not -_INT_LIMIT < value < _INT_LIMIT:  # type: ignore[operator]
+                return -1
+        elif kind is dict:
+            containers += 1
+            names += len(value)  # type: ignore[arg-type]
+            pending.extend(value.values())  # type: ignore[attr-defined]
+        elif kind is list:
+            containers += 1
+            pending.extend(value)  # type: ignore[arg-type]
+        if containers > _INNER_CONTAINERS:
+            return -1
+    return names
 
 
 # -- confirming a body ------------------------------------------------------------------------------
-
-_LEARNABLE = (str, bool, type(None))  # the Python types of the values `_LEARNED_VALUE` accepts
 
 
 class _Kind:
@@ -335,19 +180,24 @@ class _Kind:
     def __init__(self, kind: str):
         self.kind = kind
         self.members = documented_members(kind)
-        self.cache = _BodyCache()
+        self.cache = BodyCache()
         self.single: dict[str, Confirmed] = {}  # one Confirmed per lone drift path, shared
-        self.engine = _build(kind, ())
+        self.engine = typed_structs.build(kind, ())
         self.judge = self.judging(self.engine) if self.engine is not None else None
+        self.skipping = typed_structs.build_skipping(kind)
+        # The root members holding a date or date-time, which jsonschema judges where msgspec may read one loosely.
+        self.dated_roots = frozenset(
+            field.keys[0] for field in documented_fields(kind) if field.node.get("format") in ("date", "date-time")
+        )
 
-    def judging(self, engine: _Engine) -> Callable[[bytes], Confirmed | None]:
+    def judging(self, engine: typed_structs.Engine) -> Callable[[bytes], Confirmed | None]:
         """The function confirming a body with this engine: Confirmed, or None (the strict path decides). What it
         calls is bound here, once, since this runs for every body."""
         decode, tally, dated, flat = engine.decoder.decode, engine.shape.tally, engine.dated, engine.shape.flat
         values, every, learned = flat if flat is not None else (None, 0, ())
-        names_dropped, loose_timestamp, escaped_ascii = _names_dropped, _loose_timestamp, _escaped_ascii
-        sketch_table, blanks, date_like, no_drift, unset = _SKETCH, _BLANKS, _DATE_LIKE, _NO_DRIFT, _UNSET
-        invalid = msgspec.ValidationError
+        names_dropped, loose_timestamp, escaped_ascii, names_inside = _names_dropped, _loose_timestamp, _escaped_ascii, _names_inside
+        sketch_table, blanks, date_like, no_drift, unset = _SKETCH, _BLANKS, _DATE_LIKE, _NO_DRIFT, typed_structs.UNSET
+        looked_into, invalid = typed_structs.LOOKED_INTO, msgspec.ValidationError
 
         def judge(raw: bytes) -> Confirmed | None:
             try:
@@ -357,16 +207,26 @@ class _Kind:
             except (ValueError, RecursionError):  # not JSON to msgspec (the strict parser says why); msgspec 0.22 raises
                 return None  # UnicodeDecodeError for bad UTF-8, and recurses into what it skips
             drift: list[str] = []
+            inner: list[object] = []
             if flat is None:
-                kept = tally(decoded, drift)
+                kept = tally(decoded, drift, inner)
             elif values is None:
                 kept = every
             else:  # `tally`, in line
                 present = values(decoded)
                 kept = every - present.count(unset)
-                for index, path in learned:
-                    if present[index] is not unset:
-                        drift.append(path)
+                if learned:
+                    for index, path in learned:
+                        member = present[index]
+                        if member is not unset:
+                            drift.append(path)
+                            if type(member) in looked_into:
+                                inner.append(member)
+            if inner:
+                inside = names_inside(inner)
+                if inside < 0:
+                    return None
+                kept += inside
             sketch = raw.translate(sketch_table, blanks)
             if names_dropped(sketch, kept):
                 return None
@@ -396,12 +256,34 @@ class _Kind:
         return tuple(json_path((*keys, name)) for keys, name, _ in _undocumented(self.members, document))
 
     def after_learning(self, raw: bytes) -> Confirmed | None:
-        """A body with an undocumented member the structs do not hold yet, judged again once it is learned."""
-        return self.judge(raw) if self.learn(raw) and self.judge is not None else None
+        """A body with an undocumented member the structs do not hold yet, judged again once it is learned, or else
+        by `beyond_learning`."""
+        if self.learn(raw) and self.judge is not None:
+            return self.judge(raw)
+        return self.beyond_learning(raw)
+
+    def beyond_learning(self, raw: bytes) -> Confirmed | None:
+        """A body with undocumented members the structs cannot learn (names msgspec cannot match, or more than
+        `MAX_LEARNED`): msgspec's reading of the whole body stands in for the strict parser's (`read`, under its
+        guards), and its documented members are decoded as `judge` decodes them, the others skipped."""
+        engine, skipping = self.engine, self.skipping
+        if engine is None or skipping is None:
+            return None
+        try:
+            skipping.decode(raw)  # first: a body breaking the schema stops here, cheaply
+        except (ValueError, RecursionError):
+            return None
+        document = read(raw)
+        if type(document) is not dict:
+            return None
+        if engine.dated:
+            sketch = raw.translate(_SKETCH, _BLANKS)
+            if sketch.find(_DATE_LIKE) >= 0 and (_loose_timestamp(sketch) or _escaped_ascii(raw)):
+                return None
+        return Confirmed(tuple(json_path((*keys, name)) for keys, name, _ in _undocumented(self.members, document)))
 
     def learn(self, raw: bytes) -> bool:
-        """Learn the undocumented members of this body whose values `_LEARNED_VALUE` takes (up to `MAX_LEARNED` in
-        all); whether any was learned."""
+        """Learn the undocumented members of this body (up to `MAX_LEARNED` in all); whether any was learned."""
         engine = self.engine
         if engine is None or len(engine.learned) >= MAX_LEARNED:
             return False
@@ -411,13 +293,13 @@ class _Kind:
             return False
         known = set(engine.learned)
         new: list[tuple[tuple[str, ...], str]] = []
-        for keys, name, value in _undocumented(self.members, document):
+        for keys, name, _ in _undocumented(self.members, document):
             if len(known) >= MAX_LEARNED:
                 break
-            if (keys, name) not in known and type(value) in _LEARNABLE and _nameable(name):
+            if (keys, name) not in known and typed_structs.nameable(name):
                 new.append((keys, name))
                 known.add((keys, name))
-        learned = _build(self.kind, engine.learned + tuple(new)) if new else None
+        learned = typed_structs.build(self.kind, engine.learned + tuple(new)) if new else None
         if learned is None:
             return False
         self.engine, self.judge = learned, self.judging(learned)
@@ -450,50 +332,6 @@ def _in_text_order(raw: bytes, drift: tuple[str, ...], tokens: dict[str, bytes])
 
 
 _BLANK = frozenset((b" ", b"\t", b"\r", b"\n"))
-
-
-# Bodies whose verdict the cache keeps: larger ones are rarely repeated and would crowd the rest out.
-_CACHED_BODY = 16 * 1024
-_CACHE_BYTES = 8 * 1024 * 1024  # the cache empties itself beyond this many bytes of bodies and entries
-_ENTRY = 128  # bytes an entry costs besides its body (so that a stream of tiny bodies is bounded too)
-_WINDOW = 4096  # lookups between two looks at the hit rate
-_MIN_HITS = _WINDOW // 8  # fewer hits than this in a window: a lookup costs more than the hits save
-_REST = 64 * _WINDOW  # bodies judged without the cache before it tries again
-
-
-class _BodyCache:
-    """Verdicts of recent bodies by their exact bytes: one account's traffic repeats its bodies. It looks at its hit
-    rate every `_WINDOW` lookups; below `_MIN_HITS` it empties itself and rests for `_REST` bodies, then tries again."""
-
-    __slots__ = ("entries", "hits", "lookups", "resting", "size")
-
-    def __init__(self) -> None:
-        self.entries: dict[bytes, Any] = {}  # Confirmed, or None
-        self.size = 0
-        self.lookups = self.hits = self.resting = 0
-
-    def verdict(self, raw: bytes, judge: Callable[[bytes], Confirmed | None]) -> Confirmed | None:
-        self.lookups += 1
-        verdict = self.entries.get(raw, _MISSING)
-        if verdict is not _MISSING:
-            self.hits += 1
-        else:
-            verdict = judge(raw)
-            if self.size + len(raw) + _ENTRY > _CACHE_BYTES:
-                self.entries.clear()
-                self.size = 0
-            self.entries[raw] = verdict
-            self.size += len(raw) + _ENTRY
-        if self.lookups >= _WINDOW:
-            if self.hits < _MIN_HITS:
-                self.entries.clear()
-                self.size = 0
-                self.resting = _REST
-            self.lookups = self.hits = 0
-        return verdict
-
-
-_MISSING: Final = object()
 _kinds: dict[str, _Kind] = {}
 
 
@@ -507,7 +345,7 @@ def _state(kind: str) -> _Kind:
 def confirm(kind: str, raw: bytes) -> Confirmed | None:
     """`Confirmed` (with the body's drift) when the fast path shows `raw`, a body's bytes, is a valid `kind` body;
     else None: not shown here (any doubt, an unknown kind, text rather than bytes), so the strict path
-    (`validation.check_document`) decides, and alone writes any violation."""
+    (`validation.strictly_checked`) decides, and alone writes any violation."""
     if _switched_off:
         return None
     state = _kinds.get(kind)
@@ -516,17 +354,85 @@ def confirm(kind: str, raw: bytes) -> Confirmed | None:
             return None
         state = _state(kind)
     judge = state.judge
-    if judge is None:
-        return None
-    if type(raw) is not bytes:
-        return None  # text (or a buffer) is left to the strict path, which reads every form
+    if judge is None or type(raw) is not bytes:
+        return None  # no fast path; or text (or a buffer), left to the strict path, which reads every form
     cache = state.cache
-    if cache.resting:
+    if cache.resting:  # what `verdict` does first, in line: bodies that do not repeat skip a call
         cache.resting -= 1
         return judge(raw)
-    if len(raw) > _CACHED_BODY:
-        return judge(raw)
     return cache.verdict(raw, judge)
+
+
+# -- sparing the strict path what the engine knows -------------------------------------------------
+
+
+def read(raw: bytes) -> Any:
+    """The document the strict parser returns for `raw`, read by msgspec; `UNREAD` where msgspec's reading might
+    differ (a name used twice, an integer beyond double range, many objects and arrays) or it refuses the text (the
+    strict parser then says why)."""
+    if _switched_off or type(raw) is not bytes:
+        return UNREAD
+    try:
+        document = msgspec.json.decode(raw)
+    except (ValueError, RecursionError):
+        return UNREAD
+    names = _names_inside([document])
+    if names < 0 or _names_dropped(raw.translate(_SKETCH, _BLANKS), names):
+        return UNREAD
+    return document
+
+
+def failing_members(kind: str, raw: bytes) -> frozenset[str] | None:
+    """The root members of `raw`, a body the strict parser accepts, that may break the schema for `kind`: those msgspec
+    does not read as valid. None when it cannot tell which: the strict path then judges every member. Each member
+    is read as `confirm` reads it, under the same guards; a body the strict parser accepts holds no duplicate name
+    and no number beyond double range."""
+    if _switched_off or kind not in KINDS or type(raw) is not bytes:
+        return None
+    state = _state(kind)
+    if state.engine is None:
+        return None
+    relaxed = frozenset[str]()
+    if state.engine.dated:
+        sketch = raw.translate(_SKETCH, _BLANKS)
+        if sketch.find(_DATE_LIKE) >= 0 and (_loose_timestamp(sketch) or _escaped_ascii(raw)):
+            relaxed = state.dated_roots  # msgspec may read their dates loosely: jsonschema looks at them
+    names = state.members[()]
+    for _ in range(len(names) + 1):
+        decoder = _lenient(kind, relaxed)
+        if decoder is None:
+            return None
+        try:
+            decoder.decode(raw)
+            return relaxed
+        except msgspec.ValidationError as exc:
+            name = _root_member(str(exc), names)
+            if name is None or name in relaxed:
+                return None  # the root itself (not an object), or a path naming no one member
+            relaxed |= {name}
+        except (ValueError, RecursionError):  # text msgspec refuses (a lone surrogate): it cannot tell
+            return None
+    return None
+
+
+@lru_cache(maxsize=64)
+def _lenient(kind: str, relaxed: frozenset[str]) -> msgspec.json.Decoder | None:
+    return typed_structs.build_lenient(kind, relaxed)
+
+
+def _root_member(message: str, names: frozenset[str]) -> str | None:
+    """The documented root member a msgspec error is at (`... - at `$.costCap``, `$.error.code`), if exactly one."""
+    _, at, path = message.rpartition(" - at `$.")
+    if not at or not path.endswith("`"):
+        return None
+    path = path[:-1]
+    if path in names and "." not in path and "[" not in path:
+        return path
+    found = [name for name in names if path == name or path.startswith((name + ".", name + "["))]
+    return found[0] if len(found) == 1 else None
+
+
+# -- the engine's state ----------------------------------------------------------------------------
 
 
 def has_fast_path(kind: str) -> bool:
@@ -541,51 +447,18 @@ def learned_members(kind: str) -> tuple[str, ...]:
 
 
 def forget() -> None:
-    """Forget every learned member and cached verdict (a new run; tests)."""
+    """Forget every learned member, cached verdict and built decoder (a new run; a schema changed; tests)."""
     _kinds.clear()
+    _lenient.cache_clear()
 
 
 @contextmanager
 def switched_off() -> Iterator[None]:
-    """Within this block `confirm` confirms nothing: every body takes the strict path (what differential tests compare with)."""
+    """Within this block the engine confirms, reads and names nothing: every body takes the strict path alone (what
+    differential tests compare with)."""
     global _switched_off
     before, _switched_off = _switched_off, True
     try:
         yield
     finally:
         _switched_off = before
-
-
-# -- capture lines ----------------------------------------------------------------------------------
-
-
-class CaptureLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """A JSON Lines capture line in its common form: only these members, a text body, headers as an object of strings.
-    `url` is UNSET when the line has none (the operation's path is meant), `reason` None when null."""
-
-    status: Annotated[int, msgspec.Meta(ge=1, le=999)]
-    body: str
-    headers: dict[str, str] | None = None
-    method: str = "GET"
-    url: str | msgspec.UnsetType = msgspec.UNSET
-    reason: str | None = ""
-    request_headers: dict[str, str] | None = None
-
-
-_LINE = msgspec.json.Decoder(CaptureLine)
-
-
-def decode_line(line: bytes) -> CaptureLine | None:
-    """The line read in one native pass, or None for any line not in the common form, which the full reader
-    (`captures.recorded`) reads instead: another member, a status that is not an integer from 1 to 999 (`NaN`
-    included), a body that is not text, headers that are not an object of strings, a URL holding `?`, `#` or `@`
-    (it needs masking), anything that is not JSON. Header names are not looked at here: pseudo-headers,
-    `Content-Encoding` and credentials are the caller's (`captures._plain_headers`)."""
-    try:
-        entry = _LINE.decode(line)
-    except ValueError:  # msgspec's DecodeError and ValidationError; UnicodeDecodeError from msgspec 0.22
-        return None
-    url = entry.url
-    if url is not msgspec.UNSET and ("?" in url or "#" in url or "@" in url):
-        return None
-    return entry

@@ -9,10 +9,11 @@ import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import msgspec
 from jsonschema.exceptions import ValidationError
 
 from contracts.core.violations import Violation, child_path, describe
-from contracts.judging import fast_validation
+from contracts.judging import typed_decoding
 from contracts.judging.schemas import documented_members, validator
 
 # What a `format` means, in words a QA reader understands.
@@ -235,16 +236,44 @@ def parse_json(raw: bytes | str) -> object:
 
 
 def check_document(kind: str, raw: bytes | str) -> tuple[object, list[Violation]]:
-    """Parse strictly, then validate: the document (None when it is not JSON) and every violation.
-    orjson's reading stands in for the strict parser's wherever it is the same (`fast_validation.parsed`),
-    and the fast path confirms what it can before jsonschema judges the rest."""
-    document = fast_validation.parsed(raw)
-    if document is fast_validation.UNCONFIRMED:
+    """Parse strictly, then validate: the document (None when it is not JSON) and every violation. A body the fast
+    path confirms (`typed_decoding.confirm`) is valid, and msgspec's reading of it is the strict parser's."""
+    data = _as_bytes(raw)
+    if data is not None and typed_decoding.confirm(kind, data) is not None:
+        return msgspec.json.decode(data), []
+    return strictly_checked(kind, raw)
+
+
+def violations_of(kind: str, raw: bytes | str) -> list[Violation]:
+    """Every violation of a `kind` body, as `check_document` finds them, without the document (`validate` prints these)."""
+    data = _as_bytes(raw)
+    if data is not None and typed_decoding.confirm(kind, data) is not None:
+        return []
+    return strictly_checked(kind, raw)[1]
+
+
+def strictly_checked(kind: str, raw: bytes | str) -> tuple[object, list[Violation]]:
+    """The strict path, which alone writes violations: `parse_json` (or msgspec's reading where it is the same,
+    `typed_decoding.read`), then jsonschema (`validate`), which looks only at the members msgspec does not read as
+    valid where it can tell which."""
+    data = _as_bytes(raw)
+    document = typed_decoding.read(data) if data is not None else typed_decoding.UNREAD
+    if document is typed_decoding.UNREAD:
         try:
             document = parse_json(raw)
         except NotJSON as exc:
             return None, exc.violations
-    return document, validate(kind, document, text=raw if isinstance(raw, bytes) else None)
+    return document, validate(kind, document, text=data)
+
+
+def _as_bytes(raw: bytes | str) -> bytes | None:
+    """The body as UTF-8 bytes, which the strict parser reads as it reads the text; None for text with a lone surrogate."""
+    if type(raw) is bytes:
+        return raw
+    try:
+        return raw.encode("utf-8") if isinstance(raw, str) else None
+    except UnicodeEncodeError:
+        return None
 
 
 def _violations_of(error: ValidationError) -> list[Violation]:
@@ -268,18 +297,22 @@ def _violations_of(error: ValidationError) -> list[Violation]:
 
 
 def validate(kind: str, instance: object, *, text: bytes | None = None) -> list[Violation]:
-    """Every violation of the schema for `kind`, each once, in document order (`text`: what it was parsed from)."""
-    if fast_validation.confirms_valid(kind, instance, text=text):
+    """Every violation of the schema for `kind`, each once, in document order. `text`, the bytes the strict parser
+    read `instance` from, lets jsonschema look only at the root members msgspec does not read as valid
+    (`typed_decoding.failing_members`): `properties` judges each member apart, so the violations are the same."""
+    members = typed_decoding.failing_members(kind, text) if text is not None else None
+    errors = list(validator(kind, members).iter_errors(instance))
+    if not errors:
         return []
     seen: dict[Violation, None] = {}
-    errors = validator(kind, fast_validation.unconfirmed_members(kind, instance)).iter_errors(instance)
     # A wrong type makes every other rule at that path moot (null is not in the enum either): say it once.
     mistyped = set()
     for error in sorted(errors, key=lambda e: (e.validator != "type", [str(p) for p in e.absolute_path])):
-        if error.json_path in mistyped:
+        path = error.json_path
+        if path in mistyped:
             continue
         if error.validator == "type":
-            mistyped.add(error.json_path)
+            mistyped.add(path)
         for violation in _violations_of(error):
             seen.setdefault(violation)
     return sorted(seen, key=lambda v: v.path)

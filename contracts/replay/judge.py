@@ -2,7 +2,9 @@
 
 Every recorded `GET …/account/organization` is judged by its own status (the same schemas, strictness and
 drift); an undocumented status is a violation; other exchanges are counted as ignored. Chunks are judged
-apart (in worker processes with `--jobs`) and their `Verdicts` merged in capture order.
+apart (in worker processes with `--jobs`) and their `Verdicts` merged in capture order. A JSON line in the
+common form is judged as `plain_lines` reads it, and only counted, or its violations written; the exchanges the
+report shows in full are read in full, and rendered by the report, once.
 """
 
 from __future__ import annotations
@@ -15,31 +17,33 @@ from collections import Counter, deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import lru_cache, partial
 
 from contracts.core import exits
 from contracts.core.contract import CONTRACT
 from contracts.core.limits import DEFAULT_MAX_BODY
 from contracts.core.redaction import Redactor
 from contracts.core.violations import Violation
-from contracts.judging.checks import CACHED_BODY, judge_answer
-from contracts.reporting.html import exchange_html
-from contracts.transport.captures import Chunk, Recorded, plain_line, recorded
+from contracts.judging.checks import Verdict, judge_answer
+from contracts.transport.captures import Chunk, Recorded, recorded
+from contracts.transport.plain_lines import plain_line
 
 SHOWN = 50  # exchanges shown in full in the report; the rest are counted
 STDIN = "<stdin>"  # how entries read from standard input ("-") are labelled: <stdin>#N
-_SHOWN_BODY = 64 * 1024  # bytes of a body shown in the report
+SHOWN_BODY = 64 * 1024  # bytes of a body shown in the report
 _MAX_SECRETS = 1000  # distinct capture secrets also masked across exchanges (each exchange's own are always masked)
 
 
 @dataclass(frozen=True)
 class Shown:
-    """An exchange to show in full in the report: its label, status, violations and redacted HTML."""
+    """An exchange to show in full in the report: its label, status and violations (redacted), and what its HTML is
+    rendered from, by the report, for those it keeps (the entry, its body cut for the report, and the violations)."""
 
     label: str
     status: int
     violations: tuple[str, ...]
-    html: str
+    entry: Recorded
+    found: tuple[Violation, ...]
 
 
 @dataclass
@@ -105,6 +109,33 @@ class Verdicts:
         if secrets and len(self.secrets) < _MAX_SECRETS:
             self.secrets.update(secrets)
 
+    def judged(self, label: str, status: int, verdict: Verdict, secrets: Sequence[str], options: Options, entry: Recorded | None) -> bool:
+        """One exchange judged: counted, its violations (those not known) written and remembered; the first SHOWN
+        violating and conforming ones kept to be shown in full. False, and nothing done, for one to be shown in
+        full when its `entry` is not at hand (the caller reads it in full, and comes back)."""
+        violations: Sequence[Violation] = verdict.violations
+        if not violations and len(self.conforming) >= SHOWN:  # most exchanges: only counted
+            self.count(status, violating=False, undocumented=verdict.drift, secrets=secrets)
+            return True
+        identities = [(status, v.check, v.path) for v in violations]
+        if identities and options.known:
+            violations = [v for v, i in zip(violations, identities, strict=True) if i not in options.known]
+        shown = len(self.violating if violations else self.conforming) < SHOWN
+        if shown and entry is None:
+            return False
+        if identities:
+            self.seen.update(identities)
+            self.known.update(i for i in identities if i in options.known)
+        self.count(status, violating=bool(violations), undocumented=verdict.drift, secrets=secrets)
+        if violations or shown:
+            redact = _redactor((*secrets, *options.environment_secrets))
+            if violations:
+                self.lines.append(redact(f"{label}: {status} " + "; ".join(str(v) for v in violations)))
+            if shown and entry is not None:
+                words = tuple(redact(str(v)) for v in violations)
+                (self.violating if violations else self.conforming).append(_shown(entry, tuple(violations), words))
+        return True
+
     def exit_code(self) -> int:
         if self.violations:
             return exits.VIOLATED
@@ -121,12 +152,16 @@ class Options:
     known: frozenset[tuple[int, str, str]] = frozenset()  # (status, check, path) accepted by --known-violations
 
 
-def _shown(entry: Recorded, violations: Sequence[Violation], redact: Redactor) -> Shown:
-    exchange = entry.exchange
-    if len(exchange.body) > _SHOWN_BODY:
-        exchange = replace(exchange, body=exchange.body[:_SHOWN_BODY] + "\n… (body cut for the report)".encode())
-    html = redact(exchange_html(exchange, list(violations)))
-    return Shown(entry.label, exchange.status, tuple(redact(str(v)) for v in violations), html)
+@lru_cache(maxsize=64)
+def _redactor(secrets: tuple[str, ...]) -> Redactor:
+    """The redactor of these secrets: a capture's lines repeat their credentials, and building one costs."""
+    return Redactor(secrets)
+
+
+def _shown(entry: Recorded, violations: tuple[Violation, ...], words: tuple[str, ...]) -> Shown:
+    if len(entry.body) > SHOWN_BODY:
+        entry = replace(entry, body=entry.body[:SHOWN_BODY] + "\n… (body cut for the report)".encode())
+    return Shown(entry.label, entry.status, words, entry, violations)
 
 
 def judge(entries: Iterable[Recorded], options: Options, found: Verdicts | None = None) -> Verdicts:
@@ -145,7 +180,7 @@ def judge(entries: Iterable[Recorded], options: Options, found: Verdicts | None 
         body, truncated_at = entry.body, None
         if len(body) > options.max_body:  # judged as the gate judges a body longer than its cap
             body, truncated_at = body[: options.max_body], options.max_body
-        found_violations, undocumented = judge_answer(
+        verdict = judge_answer(
             status,
             entry.content_type,
             body,
@@ -153,39 +188,24 @@ def judge(entries: Iterable[Recorded], options: Options, found: Verdicts | None 
             entry.reason,
             truncated_at=truncated_at,
             body_recorded=entry.body_recorded,
+            drift_in_order=False,
         )
-        violations: Sequence[Violation] = found_violations
         if not entry.body_recorded:
             found.unrecorded += status in CONTRACT and CONTRACT[status].body is not None
-        if violations:
-            identities = [(status, v.check, v.path) for v in violations]
-            found.seen.update(identities)
-            found.known.update(i for i in identities if i in options.known)
-            violations = [v for v, i in zip(violations, identities, strict=True) if i not in options.known]
-        found.count(status, violating=bool(violations), undocumented=undocumented, secrets=entry.secrets)
-        if violations or len(found.conforming) < SHOWN:
-            redact = Redactor((*entry.secrets, *options.environment_secrets))
-            if violations:
-                found.lines.append(redact(f"{entry.label}: {status} " + "; ".join(str(v) for v in violations)))
-                if len(found.violating) < SHOWN:
-                    found.violating.append(_shown(entry, violations, redact))
-            else:
-                found.conforming.append(_shown(entry, violations, redact))
+        found.judged(entry.label, status, verdict, entry.secrets, options, entry)
     return found
 
 
 def judge_chunk(chunk: Chunk, options: Options) -> Verdicts:
     """The unit of work a process is given: read one chunk of a capture and judge it."""
     found = Verdicts()
-    return judge(recorded(chunk, partial(_conforming_plain_line, found, options), max_body=options.max_body), options, found)
+    return judge(recorded(chunk, partial(_plain_line, found, options, chunk.file), max_body=options.max_body), options, found)
 
 
-def _conforming_plain_line(found: Verdicts, options: Options, line: bytes) -> bool:
-    """Tally a JSON line in the common form (`plain_line`) that conforms, or is of another operation; False
-    for any other line, which is read and judged in full. Only once the conforming exchanges the report
-    shows are kept, and never for a violation: those are what the full reading is for."""
-    if len(found.conforming) < SHOWN:
-        return False
+def _plain_line(found: Verdicts, options: Options, file: str, number: int, line: bytes) -> bool:
+    """Judge a JSON line in the common form as `plain_line` reads it, without the full reading (which leaves the
+    verdict as it is: tests/replay/test_replay.py compares them). False for any other line, and for one the report
+    shows in full, which are read in full and judged there."""
     answer = plain_line(line, options.max_body)
     if answer is None:
         return False
@@ -193,13 +213,8 @@ def _conforming_plain_line(found: Verdicts, options: Options, line: bytes) -> bo
     if not operation:
         found.ignored += 1
         return True
-    if len(body) > CACHED_BODY:
-        return False  # a violating body's verdict is remembered only up to this size: the full reading would judge it again
-    violations, undocumented = judge_answer(status, content_type, body, options.strict_fields, reason)
-    if violations:
-        return False
-    found.count(status, violating=False, undocumented=undocumented, secrets=secrets)
-    return True
+    verdict = judge_answer(status, content_type, body, options.strict_fields, reason, drift_in_order=False)
+    return found.judged(f"{file}#{number}" if verdict.violations else "", status, verdict, secrets, options, None)
 
 
 def in_order(work: Iterator[Chunk], options: Options, jobs: int) -> Generator[Verdicts, None, None]:

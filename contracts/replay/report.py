@@ -14,8 +14,8 @@ from contracts.core.coverage import TestResult
 from contracts.core.redaction import Redactor
 from contracts.lifecycle.outputs import Outputs
 from contracts.regression.regression import Regression
-from contracts.replay.judge import SHOWN, Options, StatusTally, Verdicts
-from contracts.reporting.html import summary_sections
+from contracts.replay.judge import SHOWN, Options, Shown, StatusTally, Verdicts
+from contracts.reporting.html import exchange_html, summary_sections
 from contracts.reporting.page import PAGE_STYLE
 from contracts.reporting.record import Clean, RunRecord, summary_text
 
@@ -74,10 +74,16 @@ def record_of(verdicts: Verdicts, files: list[str], *, started: float, exit_stat
     return record
 
 
-def _html(record: ReplayRecord, verdicts: Verdicts, clean: Clean, regression_html: str = "") -> str:
+def _exchange_html(shown: Shown, options: Options) -> str:
+    """One exchange in full, rendered once, for the report that keeps it; masked with its own credentials too."""
+    redact = Redactor((*shown.entry.secrets, *options.environment_secrets))
+    return redact(exchange_html(shown.entry.exchange, list(shown.found)))
+
+
+def _html(record: ReplayRecord, verdicts: Verdicts, clean: Clean, options: Options, regression_html: str = "") -> str:
     shown = verdicts.violating + verdicts.conforming[: max(0, SHOWN - len(verdicts.violating))]
     more = verdicts.violations - len(verdicts.violating)
-    exchanges = "".join(f"<h3>{escape(s.label)}: {s.status}</h3>{s.html}" for s in shown)
+    exchanges = "".join(f"<h3>{escape(s.label)}: {s.status}</h3>{_exchange_html(s, options)}" for s in shown)
     not_shown = f"<p>{more:,} more violating exchanges are counted above but not shown.</p>" if more > 0 else ""
     unreadable = "".join(f"<li><code>{escape(line)}</code></li>" for line in verdicts.unreadable)
     return (
@@ -119,7 +125,7 @@ def write_reports(
     redact = Redactor((*verdicts.secrets, *options.environment_secrets))
     html, junit, summary = (directory / name for name in OUTPUT_NAMES)
     outputs.write_text(junit, redact(ET.tostring(_junit(verdicts), encoding="unicode", xml_declaration=True)))
-    outputs.write_text(html, redact(_html(record, verdicts, redact, regression.html(record, redact))))
+    outputs.write_text(html, redact(_html(record, verdicts, redact, options, regression.html(record, redact))))
     if outputs.problems and record.exit_status is not None:
         record.exit_status = exits.with_outputs_lost(record.exit_status)
     if outputs.write_text(summary, summary_text(record, redact)):

@@ -5,13 +5,15 @@ Captures are read in chunks, so a file of any size is judged in bounded memory: 
 entries streamed with ijson; `recorded(chunk)` turns
 one chunk into `Recorded` exchanges (or the reason an entry cannot be read), each with its secrets
 already masked: credentials in headers and URLs are replaced, and their values kept for a `Redactor`
-so an echo of them in a body is masked too. The capture itself is only ever read.
+so an echo of them in a body is masked too. The capture itself is only ever read. Most JSON lines are read
+faster, by `plain_lines.plain_line`; `recorded(chunk, settled)` leaves those to the caller.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import math
 import re
 import zlib
@@ -22,12 +24,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import ijson
-import orjson
+import msgspec
 
 from contracts.core.contract import OPERATION_PATH
 from contracts.core.exchange import Exchange, header
 from contracts.core.limits import DEFAULT_MAX_BODY
-from contracts.core.redaction import header_secrets, masked_headers, masked_url, secret_header
+from contracts.core.redaction import masked_headers, masked_url
 
 MAX_LINE = 64 * 1024 * 1024  # a JSON line can hold a capped body base64'd or escaped: beyond this it is not a capture line
 _BLOCK = 4 * 1024 * 1024  # JSON Lines read per chunk
@@ -199,13 +201,11 @@ def exchange(
 
 def _from_json_line(label: str, line: bytes, max_body: int = DEFAULT_MAX_BODY) -> Recorded:
     try:
-        entry = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        try:  # orjson refuses what the standard library takes (a lone surrogate in a logged body)
-            import json
-
+        entry = msgspec.json.decode(line)
+    except (ValueError, RecursionError):
+        try:  # msgspec refuses what the standard library takes (a lone surrogate in a logged body)
             entry = json.loads(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise _Malformed(f"not a JSON object ({exc.__class__.__name__}: {str(exc).split(':')[0]})") from None
     if not isinstance(entry, dict):
         raise _Malformed("not a JSON object")
@@ -228,62 +228,6 @@ def _from_json_line(label: str, line: bytes, max_body: int = DEFAULT_MAX_BODY) -
         elapsed=0.0,
         max_body=max_body,
     )
-
-
-# The members of a JSON line in its common form, which `plain_line` reads without building a `Recorded`.
-_PLAIN_MEMBERS = frozenset({"status", "headers", "body", "method", "url", "reason", "request_headers"})
-
-
-def _plain_headers(headers: object, secrets: list[str]) -> str | None:
-    """The Content-Type of an object of string headers, their credential values added to `secrets`; None for
-    any other form, a pseudo-header or an encoded body (left to the full reader)."""
-    if headers is None:
-        return ""
-    if type(headers) is not dict:
-        return None
-    content_type = None
-    for name, value in headers.items():
-        if type(value) is not str or name[:1] == ":":
-            return None
-        if secret_header(name):
-            secrets.extend(header_secrets(name, value))
-            continue
-        lowered = name.lower()
-        if lowered == "content-type":
-            if content_type is None:
-                content_type = value
-        elif lowered == "content-encoding":
-            return None
-    return content_type or ""
-
-
-def plain_line(line: bytes, max_body: int = DEFAULT_MAX_BODY) -> tuple[int, str, bytes, str, tuple[str, ...], bool] | None:
-    """Status, Content-Type, body, reason, secrets and whether it is this operation, as `recorded` reads them,
-    for a JSON line in the common form: a text body, headers as an object of strings, a URL that needs no
-    masking. None for every other line, which `recorded` reads in full (and says what is wrong with it)."""
-    try:
-        entry = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
-    if type(entry) is not dict or not entry.keys() <= _PLAIN_MEMBERS:
-        return None
-    status, body, reason = entry.get("status"), entry.get("body"), entry.get("reason", "")
-    if type(status) is not int or not 0 < status <= 999 or type(body) is not str:
-        return None
-    method, url = entry.get("method", "GET"), entry.get("url", OPERATION_PATH)
-    if type(method) is not str or type(url) is not str or "?" in url or "#" in url or "@" in url:
-        return None
-    secrets: list[str] = []
-    content_type = _plain_headers(entry.get("headers"), secrets)
-    if content_type is None or _plain_headers(entry.get("request_headers"), secrets) is None:
-        return None
-    try:
-        raw = body.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: the full reader keeps it visible to the strict parser
-        return None
-    if len(raw) > max_body:
-        return None
-    return status, content_type, raw, reason if type(reason) is str else "", tuple(secrets), is_operation(method, url)
 
 
 def _from_har_entry(label: str, entry: object, max_body: int = DEFAULT_MAX_BODY) -> Recorded:
@@ -315,16 +259,16 @@ def _from_har_entry(label: str, entry: object, max_body: int = DEFAULT_MAX_BODY)
     )
 
 
-def recorded(chunk: Chunk, settled: Callable[[bytes], bool] | None = None, *, max_body: int = DEFAULT_MAX_BODY) -> Iterator[Recorded]:
+def recorded(chunk: Chunk, settled: Callable[[int, bytes], bool] | None = None, *, max_body: int = DEFAULT_MAX_BODY) -> Iterator[Recorded]:
     """Each entry of a chunk, in order; an entry that cannot be read says why, and the rest still are.
-    `settled(line)`, when given, may deal with a JSON line itself (True): that line is not read here."""
+    `settled(number, line)`, when given, may deal with a JSON line itself (True): that line is not read here."""
     for number, note in chunk.notes:
         yield Recorded(f"{chunk.file}#{number}", unreadable=note)
     for number, entry in enumerate(chunk.entries, start=chunk.first):
         yield _guarded(f"{chunk.file}#{number}", "HAR entry", partial(_from_har_entry, max_body=max_body), entry)
     if chunk.lines:
         for number, line in enumerate(chunk.lines.split(b"\n"), start=chunk.first):
-            if settled is not None and settled(line):
+            if settled is not None and settled(number, line):
                 continue
             line = line.removesuffix(b"\r")
             if line.strip():  # a blank line holds no exchange
@@ -353,8 +297,8 @@ def _is_har(first: bytes, suffix: str = "") -> bool:
         key = _FIRST_KEY.match(first)
         return key is not None and key.group(1) == b"log"
     try:
-        entry = orjson.loads(first)
-    except orjson.JSONDecodeError:
+        entry = msgspec.json.decode(first)
+    except (ValueError, RecursionError):
         return first.lstrip().startswith(b"{")  # a pretty-printed document: HAR; else lines, each judged
     return isinstance(entry, dict) and "log" in entry and "status" not in entry
 

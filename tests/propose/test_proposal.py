@@ -15,7 +15,7 @@ import jsonpatch
 import pytest
 
 from contracts.core.redaction import MASK, Redactor
-from contracts.judging import fast_validation, schemas, validation
+from contracts.judging import schemas, typed_decoding, validation
 from contracts.judging.evidence import Evidence
 from contracts.judging.mutations import example, variants
 from contracts.judging.schema_diff import BREAKS_CLIENTS, BREAKS_PROVIDERS, COMPATIBLE, Change
@@ -89,7 +89,7 @@ def installed(tmp_path, monkeypatch):
             schemas.documented_members,
         ):
             cached.cache_clear()
-        fast_validation._engine.cache_clear()
+        typed_decoding.forget()
 
     def install(texts: dict[str, str]) -> None:
         folder = tmp_path / "schemas"

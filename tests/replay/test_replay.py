@@ -476,15 +476,24 @@ def _common_and_odd_lines() -> list[object]:
     ]
 
 
-@pytest.mark.parametrize("strict_fields", [frozenset(), frozenset({"organization", "error"})])
-def test_lines_settled_quickly_get_the_verdicts_of_the_full_reading(monkeypatch, strict_fields: frozenset[str]) -> None:
+@pytest.mark.parametrize(
+    ("strict_fields", "known"),
+    [
+        (frozenset(), frozenset()),
+        (frozenset({"organization", "error"}), frozenset()),
+        (frozenset(), frozenset({(200, "schema", "$.costCap")})),
+    ],
+    ids=["default", "strict fields", "known violations"],
+)
+def test_lines_settled_quickly_get_the_verdicts_of_the_full_reading(monkeypatch, strict_fields, known) -> None:
     from contracts.replay.judge import SHOWN, judge, judge_chunk
 
     shown = [{"status": 200, "headers": JSON, "body": ORGANIZATION}] * SHOWN  # shown in full, so read in full
-    lines = shown + _common_and_odd_lines() * 3
+    violating = [{"status": 402, "headers": JSON, "body": json.dumps({"trackingId": n})} for n in range(SHOWN)]  # the same
+    lines = shown + violating + _common_and_odd_lines() * 3
     text = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines).encode("utf-8", "surrogatepass")
     chunk = captures.Chunk("capture.jsonl", 1, lines=text)
-    options = Options(strict_fields=strict_fields)
+    options = Options(strict_fields=strict_fields, known=known)
     read_in_full: list[str] = []
     full_reading = captures._from_json_line
 
@@ -495,8 +504,37 @@ def test_lines_settled_quickly_get_the_verdicts_of_the_full_reading(monkeypatch,
     monkeypatch.setattr(captures, "_from_json_line", reading_in_full)
 
     quick = judge_chunk(chunk, options)
-    settled = len(lines) - len(read_in_full) - text.count(b"\n\n")  # a blank line is neither
+    quick_reads = list(read_in_full)  # the full judging below reads every line
+    settled = len(lines) - len(quick_reads) - text.count(b"\n\n")  # a blank line is neither
     assert settled >= 3 * 10, "the quick reading settled too few lines to prove anything"
     assert quick == judge(captures.recorded(chunk), options)
     assert quick.secrets >= {BEARER, COOKIE, CLIENT_SECRET, URL_TOKEN}
     assert quick.lines and not any(secret in line for line in quick.lines for secret in SECRETS)
+    # Past the exchanges the report shows, a violating line in the common form is judged as read, not read again.
+    echo = 2 * SHOWN + 1 + next(n for n, line in enumerate(_common_and_odd_lines()) if isinstance(line, dict) and "echo" in line["body"])
+    assert any(line.startswith(f"capture.jsonl#{echo}: 200 ") for line in quick.lines) == (not known)
+    assert f"capture.jsonl#{echo}" not in quick_reads
+
+
+def test_the_exchanges_shown_in_full_are_rendered_once_for_the_report(tmp_path, monkeypatch, capsys):
+    """Each chunk keeps its first violating and conforming exchanges; only those the report keeps are rendered."""
+    from contracts.replay import judge, report
+
+    monkeypatch.setattr(captures, "_BLOCK", 4096)  # many chunks
+    entries = [{"status": 200, "headers": JSON, "body": organization(costCap=str(n)) if n % 3 else ORGANIZATION} for n in range(600)]
+    capture = write_lines(tmp_path / "many.jsonl", entries)
+    rendered: list[int] = []
+    real = report.exchange_html
+
+    def counting(exchange, violations=None, *args, **kwargs):
+        rendered.append(exchange.status)
+        return real(exchange, violations, *args, **kwargs)
+
+    monkeypatch.setattr(report, "exchange_html", counting)
+    monkeypatch.setattr(judge, "exchange_html", counting, raising=False)  # wherever an exchange is rendered
+    code, _, _ = run(capture, "--report", tmp_path / "out", capsys=capsys)
+    assert code == 1
+    assert len(rendered) == judge.SHOWN  # 50 violating ones fill the report: no conforming one is shown
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert page.count(f"<h3>{capture}#") == judge.SHOWN
+    assert f"{capture}#2: 200" in page and "more violating exchanges are counted above but not shown" in page
