@@ -7,222 +7,59 @@ bodies (or parent objects, or array items) carried it out of how many, the JSON 
 number, as JSON Schema counts them), the formats its strings matched, its distinct values while there are few
 (an enum candidate), the range of its numbers, its longest string, and a few samples.
 
-A target chooses what it sends, so everything kept is bounded and passed through the redactor first: a
-member's name or value is target text. A member whose name looks like a credential (`apiToken`), or any of
-whose values does (a JWT, `Bearer …`, a long high-entropy token, anything the redactor changed), keeps no
-values and no samples at all; a member whose name the redactor changed is kept under the masked name and
-never proposed. At most MAX_PATHS paths a kind (further members are counted in `dropped`), MAX_DEPTH levels
-inside a member, MAX_ITEMS items of an array, MAX_VALUE characters a kept value, and MAX_BYTES for the whole
-serialized evidence, which `as_dict` enforces by shedding samples, then values, then the least seen paths.
+Every way in hands each judged answer to `answer`: a body without drift that the schema accepts is only counted
+(the denominator of "seen in 412 of 412 bodies"); only a body with drift, or one the schema refuses, is parsed
+and walked. A target chooses what it sends, so everything kept is bounded (`evidence_form`) and passed through
+the redactor first: a member's name or value is target text. A member whose name looks like a credential
+(`apiToken`), or any of whose values does (`looks_like`), or that the redactor changed, keeps no values and no
+samples at all; a member whose name the redactor changed is kept under the masked name and never proposed.
 
-`as_dict()`/`from_dict()` are its form in summary.json (`format` is versioned); `merge()` adds up the evidence
-of workers, chunks or runs.
+`as_dict()`/`from_dict()` are its form in summary.json; `merge()` adds up the evidence of workers, chunks or runs.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import math
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 
-from jsonschema import Draft202012Validator
+import orjson
 
+from contracts.core.contract import CONTRACT
 from contracts.core.redaction import MASK
 from contracts.core.violations import child_path, json_path
 from contracts.judging import schemas
-from contracts.judging.validation import undocumented_fields
+from contracts.judging.evidence_form import (
+    FORMAT,
+    ITEM,
+    MAX_DEPTH,
+    MAX_ITEMS,
+    MAX_NAME,
+    MAX_PATHS,
+    MAX_VALUE,
+    EvidenceError,
+    KindEvidence,
+    PathEvidence,
+    copied,
+    distinct,
+    extreme,
+    first,
+    fitted,
+    kind_dict,
+    kind_from,
+    read_count,
+    rechecked,
+    shed,
+)
+from contracts.judging.looks_like import LONGEST_FORMATTED, credential_name, credential_value, format_checks, json_type
+from contracts.judging.validation import NotJSON, parse_json, undocumented_fields
 
-FORMAT = "organization-contracts/evidence/1"
-
-MAX_PATHS = 128  # paths kept per kind of body
-MAX_DEPTH = 6  # levels looked into below an undocumented member
-MAX_ITEMS = 50  # items of one array looked at, per body
-MAX_NAME = 100  # characters of a member name: a longer one is not kept
-MAX_VALUE = 64  # characters of a kept value or sample
-MAX_DISTINCT = 10  # distinct values kept: beyond this a member is no enum candidate
-MAX_SAMPLES = 3
 MAX_CHECKED = 4096  # characters of a string value looked at (redacted, format-checked); a longer one is neither kept nor checked
-MAX_BYTES = 64 * 1024  # the serialized evidence, at most
 _MEMO = 4096  # names and values whose reading is remembered...
 _MEMO_LENGTH = 256  # ...values no longer than this
-
-FORMATS = ("date", "date-time", "uuid", "email", "uri")  # the formats a string is checked for, most specific first
-ITEM = None  # the step of a path that stands for any item of an array: `$.tags[*]`
-
-_TYPE_ORDER = ("null", "boolean", "integer", "number", "string", "array", "object")
-_TYPE_CHECKER = Draft202012Validator.TYPE_CHECKER
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-# -- what looks like a credential -------------------------------------------------------------------
-
-# Words of a member name that say its value is a credential, read as words (`authorId` is not `auth`).
-_CREDENTIAL_WORDS = frozenset(
-    {
-        "token",
-        "secret",
-        "password",
-        "passwd",
-        "pwd",
-        "passphrase",
-        "credential",
-        "credentials",
-        "apikey",
-        "auth",
-        "authorization",
-        "cookie",
-        "session",
-        "sessionid",
-        "signature",
-        "sig",
-        "jwt",
-        "bearer",
-        "otp",
-        "key",
-    }
-)
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
-_SCHEME = re.compile(r"^\s*(?:bearer|basic|digest|token)\s+\S", re.IGNORECASE)
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}")
-_KNOWN_PREFIXES = re.compile(r"(?:^|\W)(?:(?:sk|pk|rk)_(?:live|test)_|gh[pousr]_|xox[abprs]-|AKIA[0-9A-Z]{12}|AIza[0-9A-Za-z_-]{12})")
-_TOKEN_RUN = re.compile(r"[A-Za-z0-9+/=_~.-]{20,}")
-_MIN_ENTROPY = 3.2  # bits a character: random base64 or hex is above it, words and dotted domain names below
-
-
-def credential_name(name: str) -> bool:
-    """Whether a member name says its value is a credential (`apiToken`, `client_secret`, `X-Session-Id`)."""
-    words = [word.lower() for word in _WORD.findall(name)]
-    joined = "".join(words)
-    return any(word in _CREDENTIAL_WORDS for word in words) or any(
-        part in joined for part in ("apikey", "accesskey", "privatekey", "clientsecret")
-    )
-
-
-def credential_value(text: str) -> bool:
-    """Whether a string looks like a credential: an authorization scheme and token, a JWT, a known key prefix,
-    or a run of 20+ token characters mixing letters and digits with high entropy (random keys, digests)."""
-    if _SCHEME.search(text) or _JWT.search(text) or _KNOWN_PREFIXES.search(text):
-        return True
-    return any(_random(run) for run in _TOKEN_RUN.findall(text))
-
-
-def _random(run: str) -> bool:
-    if not (any(ch.isdigit() for ch in run) and any(ch.isalpha() for ch in run)):
-        return False
-    counts = Counter(run)
-    entropy = -sum(n / len(run) * math.log2(n / len(run)) for n in counts.values())
-    return entropy >= _MIN_ENTROPY
-
-
-# -- formats ----------------------------------------------------------------------------------------
-
-_EMAIL = re.compile(r"[^@\s:]+@[^@\s]+\.[^@\s.]+")
-_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#]+[^\s]*|(?:urn|mailto|tel):[^\s]+")
-_LONGEST_FORMATTED = 2048  # no value of these formats is longer (a URI beyond this is not one a client should get)
-
-
-def _format_checks() -> dict[str, Callable[[str], bool]]:
-    """The gate's own checkers (`schemas.format_checker`), so a format proposed from evidence is the one the gate
-    enforces. Where the gate is lax or has none, a value must also pass a small strict check: jsonschema's email
-    check is only `"@" in value`, and its uri check needs a package the gate does not install."""
-    checker = schemas.format_checker()
-
-    def gate(name: str) -> Callable[[str], bool]:
-        return (lambda value: checker.conforms(value, name)) if name in checker.checkers else (lambda value: True)
-
-    by_gate = {name: gate(name) for name in FORMATS}
-    # Each check first asks what any value of its format has (a length, a character), which most values lack.
-    checks = {
-        "date": lambda value: len(value) == 10 and by_gate["date"](value),
-        "date-time": lambda value: len(value) >= 20 and value[10] in "Tt" and by_gate["date-time"](value),
-        "uuid": lambda value: len(value) == 36 and by_gate["uuid"](value),
-        "email": lambda value: "@" in value and _EMAIL.fullmatch(value) is not None and by_gate["email"](value),
-        "uri": lambda value: ":" in value and _URI.fullmatch(value) is not None and by_gate["uri"](value),
-    }
-    return {name: check for name, check in checks.items() if name in ("email", "uri") or name in checker.checkers}
-
-
-_EXACT_TYPES: dict[type, str] = {str: "string", bool: "boolean", int: "integer", dict: "object", list: "array", type(None): "null"}
-
-
-def json_type(value: object) -> str:
-    """The JSON Schema type of a parsed value, as jsonschema's type checker says (1.0 is an integer, `true` is no
-    number); the types a JSON parser returns are looked up directly, which is most of the cost of observing."""
-    exact = _EXACT_TYPES.get(type(value))
-    if exact is not None:
-        return exact
-    if type(value) is float:
-        return "integer" if value.is_integer() else "number"  # type: ignore[attr-defined]
-    return next(name for name in _TYPE_ORDER if _TYPE_CHECKER.is_type(value, name))
-
-
-# -- the evidence -----------------------------------------------------------------------------------
-
-
-@dataclass
-class PathEvidence:
-    """What was seen at one path: `steps` lead to it from the body (ITEM for any item of an array)."""
-
-    steps: tuple[str | None, ...]
-    drift: bool = False  # the member itself is undocumented (its parent is documented); else it lies inside one
-    seen: int = 0  # bodies, parent objects or array items that carried it
-    types: Counter[str] = field(default_factory=Counter)
-    formats: Counter[str] = field(default_factory=Counter)  # strings that matched each format
-    values: list | None = field(default_factory=list)  # distinct scalar values; None: too many, or one too long to keep
-    samples: list = field(default_factory=list)
-    minimum: int | float | None = None
-    maximum: int | float | None = None
-    longest: int = 0  # characters of its longest string
-    credential: bool = False  # its name or one of its values looks like a credential: no values, no samples
-    redacted: bool = False  # its name (or a parent's) was masked: shown, never proposed
-
-    @property
-    def path(self) -> str:
-        path = "$"
-        for step in self.steps:
-            path = f"{path}[*]" if step is ITEM else child_path(path, step)
-        return path
-
-    def withhold(self) -> None:
-        """Keep nothing of its values: not one, not a sample, not even the range of its numbers (a PIN's)."""
-        self.credential = True
-        self.values = []
-        self.samples = []
-        self.minimum = self.maximum = None
-
-    def merge(self, other: PathEvidence) -> None:
-        self.drift = self.drift or other.drift
-        self.seen += other.seen
-        self.types.update(other.types)
-        self.formats.update(other.formats)
-        self.values = None if self.values is None or other.values is None else _distinct(self.values, other.values)
-        self.samples = _first(self.samples, other.samples)
-        self.minimum = _extreme(min, self.minimum, other.minimum)
-        self.maximum = _extreme(max, self.maximum, other.maximum)
-        self.longest = max(self.longest, other.longest)
-        self.redacted = self.redacted or other.redacted
-        if self.credential or other.credential:
-            self.withhold()
-
-
-@dataclass
-class KindEvidence:
-    """The evidence of one kind of body (organization, error envelope)."""
-
-    bodies: int = 0  # bodies judged that were JSON objects
-    runs: int = 0  # runs that judged at least one
-    objects: Counter[str] = field(default_factory=Counter)  # documented objects below the root, by path: how often they were objects
-    paths: dict[str, PathEvidence] = field(default_factory=dict)
-    dropped: int = 0  # member occurrences not kept: past MAX_PATHS, MAX_DEPTH, MAX_ITEMS, or an unusable name
-    truncated: bool = False  # paths were shed to stay within the caps: some counts may be low
-
-
-class EvidenceError(ValueError):
-    """Serialized evidence that cannot be read (unknown format, wrong shapes)."""
+_ALL = "always"  # a kind of body whose every documented object a valid body carries: counted without parsing
 
 
 class Evidence:
@@ -231,13 +68,54 @@ class Evidence:
     def __init__(self) -> None:
         self.runs = 1
         self.kinds: dict[str, KindEvidence] = {}
-        self._names: dict[str, tuple[str, bool, bool]] = {}  # raw name -> (name as kept, masked, names a credential); never serialized
+        self._forget()
+
+    def _forget(self) -> None:
+        """The memos: what names and values read as, and what a valid body of a kind carries; never serialized."""
+        self._names: dict[str, tuple[str, bool, bool]] = {}  # raw name -> (name as kept, masked, names a credential)
         self._readings: dict[str, tuple[bool, frozenset[str]]] = {}  # raw value -> (credential-like by its shape, formats matched)
         self._redacted: dict[str, bool] = {}  # raw text -> whether the redactor changed it
         self._pending: list[tuple[PathEvidence, str]] = []  # texts kept from this body, for one redactor pass at its end
         self._checks: dict[str, Callable[[str], bool]] | None = None
+        self._carried: dict[str, tuple[str, ...] | None] = {}  # kind -> documented objects every valid body carries
+
+    def __getstate__(self) -> dict:
+        """Only the evidence travels (replay's worker processes): the memos hold lambdas and are rebuilt."""
+        return {"runs": self.runs, "kinds": self.kinds}
+
+    def __setstate__(self, state: dict) -> None:
+        self.runs, self.kinds = state["runs"], state["kinds"]
+        self._forget()
 
     # -- observing --------------------------------------------------------------------------------
+
+    def answer(self, status: int, body: bytes, drift: Sequence[str], *, valid: bool, clean: Callable[[str], str]) -> None:
+        """One judged answer whose body was read whole, with its drift (`Verdict.drift`) and whether it broke no
+        rule. A body of the kind its status documents is counted; it is parsed only when it drifts or broke a rule
+        (then whether it is an object, and which documented objects it carries, is not known without reading it)."""
+        contract = CONTRACT.get(status)
+        kind = contract.body if contract is not None else None
+        if kind is None:
+            return
+        if valid and not drift:
+            carried = self._carried_objects(kind)
+            if carried is not None:
+                record = self.kinds.get(kind) or self.kinds.setdefault(kind, KindEvidence(runs=1))
+                record.bodies += 1
+                for path in carried:
+                    record.objects[path] += 1
+                return
+        self.observe(kind, _document(body), drift, clean)
+
+    def _carried_objects(self, kind: str) -> tuple[str, ...] | None:
+        """The documented objects below the root that every body the schema accepts carries (each required, as is
+        every object on the way to it), or None when one is optional: then only reading the body can tell."""
+        if kind not in self._carried:
+            fields = {field.keys: field for field in schemas.documented_fields(kind)}
+            objects = [keys for keys in schemas.documented_members(kind) if keys]
+            always = all(fields[keys[:end]].required for keys in objects for end in range(1, len(keys) + 1))
+            self._carried[kind] = tuple(json_path(keys) for keys in objects) if always else None
+        return self._carried[kind]
 
     def observe(self, kind: str, document: object, drift_paths: Sequence[str], clean: Callable[[str], str]) -> None:
         """Take one judged body of `kind` with its drift paths (as `validation.undocumented_fields` gives them).
@@ -314,7 +192,7 @@ class Evidence:
         elif isinstance(value, list):
             self._inside(record, entry, [(ITEM, item) for item in value[:MAX_ITEMS]], depth, clean)
         else:
-            self._scalar(entry, kind, value, clean)
+            self._scalar(entry, kind, value)
 
     def _inside(self, record: KindEvidence, entry: PathEvidence, members: list, depth: int, clean: Callable[[str], str]) -> None:
         if depth >= MAX_DEPTH:
@@ -345,10 +223,10 @@ class Evidence:
         entry = record.paths[path] = PathEvidence(steps, drift=drift)
         return entry
 
-    def _scalar(self, entry: PathEvidence, kind: str, value: object, clean: Callable[[str], str]) -> None:
+    def _scalar(self, entry: PathEvidence, kind: str, value: object) -> None:
         if kind in ("integer", "number") and not entry.credential:
-            entry.minimum = _extreme(min, entry.minimum, value)  # type: ignore[arg-type]
-            entry.maximum = _extreme(max, entry.maximum, value)  # type: ignore[arg-type]
+            entry.minimum = extreme(min, entry.minimum, value)  # type: ignore[arg-type]
+            entry.maximum = extreme(max, entry.maximum, value)  # type: ignore[arg-type]
         if isinstance(value, str):
             entry.longest = max(entry.longest, len(value))
             if len(value) > MAX_CHECKED:
@@ -370,17 +248,18 @@ class Evidence:
         if isinstance(value, str) and len(value) > MAX_VALUE:
             entry.values = None
             value = value[: MAX_VALUE - 1] + "…"
-        elif entry.values is not None:
-            entry.values = _distinct(entry.values, [value])
-        entry.samples = _first(entry.samples, [value])
+        elif entry.values is not None and not _among(value, entry.values):
+            entry.values = distinct(entry.values, [value])
+        if not _among(value, entry.samples):
+            entry.samples = first(entry.samples, [value])
 
     def _reading(self, value: str) -> tuple[bool, frozenset[str]]:
         """Whether a string looks like a credential by its shape, and the formats it matches (remembered)."""
         known = self._readings.get(value)
         if known is None:
             if self._checks is None:
-                self._checks = _format_checks()
-            matched = frozenset(name for name, check in self._checks.items() if len(value) <= _LONGEST_FORMATTED and check(value))
+                self._checks = format_checks()
+            matched = frozenset(name for name, check in self._checks.items() if len(value) <= LONGEST_FORMATTED and check(value))
             known = (credential_value(value), matched)
             if len(value) <= _MEMO_LENGTH:
                 self._readings = {} if len(self._readings) >= _MEMO else self._readings
@@ -421,8 +300,8 @@ class Evidence:
                 if path in mine.paths:
                     mine.paths[path].merge(entry)
                 else:
-                    mine.paths[path] = _copied(entry)
-            _shed(mine, MAX_PATHS)
+                    mine.paths[path] = copied(entry)
+            shed(mine, MAX_PATHS)
 
     # -- summary.json -----------------------------------------------------------------------------
 
@@ -430,9 +309,9 @@ class Evidence:
         """The evidence as JSON-ready data, at most MAX_BYTES once serialized. With `clean` (the run's redactor as
         it stands at the end, cookies learned on the way included) every kept name and value is checked again:
         one it would change now is masked or withheld, whatever it was when first seen."""
-        kinds = {kind: _rechecked(record, clean) if clean is not None else record for kind, record in self.kinds.items()}
-        data = {"format": FORMAT, "runs": self.runs, "kinds": {kind: _kind_dict(record) for kind, record in kinds.items()}}
-        return _fitted(data)
+        kinds = {kind: rechecked(record, clean) if clean is not None else record for kind, record in self.kinds.items()}
+        data = {"format": FORMAT, "runs": self.runs, "kinds": {kind: kind_dict(record) for kind, record in kinds.items()}}
+        return fitted(data)
 
     @classmethod
     def from_dict(cls, data: object) -> Evidence:
@@ -442,16 +321,28 @@ class Evidence:
             found = data.get("format") if isinstance(data, dict) else type(data).__name__
             raise EvidenceError(f"evidence format {found!r}: expected {FORMAT!r}")
         evidence = cls()
-        evidence.runs = _count(data.get("runs", 1), "runs")
+        evidence.runs = read_count(data.get("runs", 1), "runs")
         kinds = data.get("kinds", {})
         if not isinstance(kinds, dict):
             raise EvidenceError("evidence kinds: expected an object")
         for kind, record in kinds.items():
-            evidence.kinds[str(kind)] = _kind_from(record, f"evidence {kind}")
+            evidence.kinds[str(kind)] = kind_from(record, f"evidence {kind}")
         return evidence
 
 
 # -- walking a body ---------------------------------------------------------------------------------
+
+
+def _document(body: bytes) -> object:
+    """The body as the schema judged it (None when it is not JSON). orjson reads a valid body as the strict parser
+    does; where it refuses one (a lone surrogate), the strict parser decides."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        try:
+            return parse_json(body)
+        except NotJSON:
+            return None
 
 
 def _documented_objects(kind: str, document: dict) -> Iterator[tuple[tuple[str, ...], frozenset[str], dict]]:
@@ -465,200 +356,6 @@ def _documented_objects(kind: str, document: dict) -> Iterator[tuple[tuple[str, 
             yield keys, listed, node
 
 
-def _union(kept: list, new: list) -> list:
-    """`kept` and the values of `new` it lacks, in order (`true` is not `1`, though Python says it is)."""
-    seen = {(json_type(value), value) for value in kept}
-    merged = list(kept)
-    for value in new:
-        if (json_type(value), value) not in seen:
-            seen.add((json_type(value), value))
-            merged.append(value)
-    return merged
-
-
-def _distinct(kept: list, new: list) -> list | None:
-    """The distinct values of both, or None past MAX_DISTINCT: then no enum candidate."""
-    merged = _union(kept, new)
-    return merged if len(merged) <= MAX_DISTINCT else None
-
-
-def _first(kept: list, new: list) -> list:
-    """The first MAX_SAMPLES distinct samples of both."""
-    return kept if len(kept) >= MAX_SAMPLES else _union(kept, new)[:MAX_SAMPLES]
-
-
-def _extreme(pick: Callable, current: int | float | None, value: int | float | None) -> int | float | None:
-    if value is None:
-        return current
-    return value if current is None else pick(current, value)
-
-
-def _rechecked(record: KindEvidence, clean: Callable[[str], str]) -> KindEvidence:
-    """A copy of `record` in which a name `clean` changes is masked and a value it changes withheld."""
-    copy = KindEvidence(record.bodies, record.runs, Counter(record.objects), {}, record.dropped, record.truncated)
-    for entry in record.paths.values():
-        steps = tuple(step if step is ITEM or clean(step) == step else MASK for step in entry.steps)
-        again = _copied(entry)
-        if steps != entry.steps:
-            again.steps, again.redacted = steps, True
-        texts = [value if isinstance(value, str) else json.dumps(value) for value in [*(entry.values or []), *entry.samples]]
-        if again.redacted or any(clean(text) != text for text in texts):
-            again.withhold()
-        if again.path in copy.paths:
-            copy.paths[again.path].merge(again)
-        else:
-            copy.paths[again.path] = again
-    return copy
-
-
-def _copied(entry: PathEvidence) -> PathEvidence:
-    copy = PathEvidence(entry.steps, drift=entry.drift)
-    copy.merge(entry)
-    return copy
-
-
-def _shed(record: KindEvidence, limit: int) -> None:
-    """Keep the `limit` most seen paths (parents before their members on a tie); mark the evidence truncated."""
-    if len(record.paths) <= limit:
-        return
-    ranked = sorted(record.paths.values(), key=lambda entry: (-entry.seen, len(entry.steps), entry.path))
-    record.paths = {entry.path: entry for entry in ranked[:limit]}
-    record.truncated = True
-
-
-# -- serialized form --------------------------------------------------------------------------------
-
-
-def _entry_dict(entry: PathEvidence) -> dict:
-    data: dict = {"steps": list(entry.steps)}
-    if entry.drift:
-        data["drift"] = True
-    data |= {"seen": entry.seen, "types": dict(entry.types)}
-    if entry.formats:
-        data["formats"] = dict(entry.formats)
-    if entry.values != []:
-        data["values"] = entry.values
-    if entry.samples:
-        data["samples"] = entry.samples
-    for key in ("minimum", "maximum"):
-        if getattr(entry, key) is not None:
-            data[key] = getattr(entry, key)
-    if entry.longest:
-        data["longest"] = entry.longest
-    if entry.credential:
-        data["credential"] = True
-    if entry.redacted:
-        data["redacted"] = True
-    return data
-
-
-def _kind_dict(record: KindEvidence) -> dict:
-    data: dict = {"bodies": record.bodies, "runs": record.runs}
-    if record.objects:
-        data["objects"] = dict(record.objects)
-    if record.dropped:
-        data["dropped"] = record.dropped
-    if record.truncated:
-        data["truncated"] = True
-    data["paths"] = {path: _entry_dict(entry) for path, entry in record.paths.items()}
-    return data
-
-
-def _fitted(data: dict) -> dict:
-    """`data` within MAX_BYTES: samples go first, then values, then the least seen paths, each least seen first."""
-    size = len(json.dumps(data, ensure_ascii=False).encode("utf-8"))
-    if size <= MAX_BYTES:
-        return data
-    entries = [(record, path, entry) for record in data["kinds"].values() for path, entry in record["paths"].items()]
-    entries.sort(key=lambda item: (item[2]["seen"], -len(item[2]["steps"])))
-    for shed in ("samples", "values", None):
-        for record, path, entry in entries:
-            if size <= MAX_BYTES:
-                return data
-            if shed is None:
-                if path in record["paths"]:
-                    size -= _size(path) + _size(entry) + 2
-                    del record["paths"][path]
-                    record["truncated"] = True
-            elif entry.get(shed):
-                size -= _size(entry.pop(shed))
-                if shed == "values":
-                    entry["values"] = None
-                    size += len("null")
-    while len(json.dumps(data, ensure_ascii=False).encode("utf-8")) > MAX_BYTES and entries:
-        record, path, _ = entries.pop(0)  # the sizes above were reckoned: make sure, least seen first
-        if record["paths"].pop(path, None) is not None:
-            record["truncated"] = True
-    return data
-
-
-def _size(value: object) -> int:
-    return len(json.dumps(value, ensure_ascii=False).encode("utf-8")) + 2
-
-
-def _count(value: object, where: str) -> int:
-    if type(value) is not int or value < 0:
-        raise EvidenceError(f"{where}: expected a count, got {value!r}")
-    return value
-
-
-def _counter(value: object, where: str, allowed: Sequence[str]) -> Counter[str]:
-    if not isinstance(value, dict) or not set(value) <= set(allowed):
-        raise EvidenceError(f"{where}: expected counts of {', '.join(allowed)}")
-    return Counter({name: _count(n, where) for name, n in value.items()})
-
-
-def _kind_from(data: object, where: str) -> KindEvidence:
-    if not isinstance(data, dict) or not isinstance(data.get("paths", {}), dict):
-        raise EvidenceError(f"{where}: expected an object with paths")
-    record = KindEvidence(
-        bodies=_count(data.get("bodies", 0), f"{where} bodies"),
-        runs=_count(data.get("runs", 0), f"{where} runs"),
-        dropped=_count(data.get("dropped", 0), f"{where} dropped"),
-        truncated=data.get("truncated") is True,
-    )
-    objects = data.get("objects", {})
-    if not isinstance(objects, dict):
-        raise EvidenceError(f"{where} objects: expected an object")
-    record.objects = Counter({str(path): _count(n, f"{where} objects") for path, n in objects.items()})
-    for entry_data in data.get("paths", {}).values():
-        entry = _entry_from(entry_data, where)
-        record.paths.setdefault(entry.path, entry)
-    _shed(record, MAX_PATHS)
-    return record
-
-
-def _entry_from(data: object, where: str) -> PathEvidence:
-    if not isinstance(data, dict):
-        raise EvidenceError(f"{where}: a path's evidence must be an object")
-    steps = data.get("steps")
-    if (
-        not isinstance(steps, list)
-        or not steps
-        or not all(step is ITEM or (isinstance(step, str) and len(step) <= MAX_NAME) for step in steps)
-    ):
-        raise EvidenceError(f"{where}: steps must be member names (or null for array items), got {steps!r}")
-    entry = PathEvidence(tuple(steps), drift=data.get("drift") is True, seen=_count(data.get("seen", 0), f"{where} seen"))
-    entry.types = _counter(data.get("types", {}), f"{where} types", _TYPE_ORDER)
-    entry.formats = _counter(data.get("formats", {}), f"{where} formats", FORMATS)
-    values, samples = data.get("values", []), data.get("samples", [])
-    entry.values = None if not isinstance(values, list) or len(values) > MAX_DISTINCT else [_kept(value) for value in values]
-    entry.samples = [_kept(sample) for sample in samples[:MAX_SAMPLES]] if isinstance(samples, list) else []
-    for key in ("minimum", "maximum"):
-        value = data.get(key)
-        setattr(entry, key, value if isinstance(value, (int, float)) and not isinstance(value, bool) else None)
-    entry.longest = _count(data.get("longest", 0), f"{where} longest")
-    entry.redacted = data.get("redacted") is True or any(step is not ITEM and MASK in step for step in entry.steps)
-    scalars = [*(entry.values or []), *entry.samples]
-    if data.get("credential") is True or any(isinstance(value, str) and credential_value(value) for value in scalars):
-        entry.withhold()
-    return entry
-
-
-def _kept(value: object) -> object:
-    """A value read back, held to what `observe` keeps: a scalar, and a string cut to MAX_VALUE."""
-    if isinstance(value, str):
-        return value if len(value) <= MAX_VALUE else value[: MAX_VALUE - 1] + "…"
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    return json.dumps(value)[: MAX_VALUE - 1] + "…"
+def _among(value: object, kept: list | None) -> bool:
+    """Whether `value` is already among `kept`, `true` apart from `1` (which Python holds equal)."""
+    return kept is not None and any(value == other and type(value) is type(other) for other in kept)

@@ -43,7 +43,9 @@ from genson import SchemaBuilder
 
 from contracts.core.violations import json_path
 from contracts.judging import schemas
-from contracts.judging.evidence import FORMATS, ITEM, Evidence, KindEvidence, PathEvidence
+from contracts.judging.evidence import Evidence
+from contracts.judging.evidence_form import ITEM, KindEvidence, PathEvidence
+from contracts.judging.looks_like import FORMATS
 from contracts.judging.mutations import Proof, prove
 from contracts.judging.schema_diff import BREAKS_BOTH, BREAKS_CLIENTS, COMPATIBLE, Change, classify, inlined, verdict
 from contracts.propose.style import house_json

@@ -11,8 +11,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from contracts.core.redaction import MASK, Redactor
-from contracts.judging import evidence as ev
-from contracts.judging.evidence import Evidence, EvidenceError, credential_name, credential_value
+from contracts.judging import evidence_form as ev
+from contracts.judging.evidence import Evidence, EvidenceError
+from contracts.judging.looks_like import credential_name, credential_value, json_type
 from contracts.judging.validation import undocumented_fields
 from contracts.transport.server import ERRORS, SAMPLE_ORGANIZATION
 from tests.helpers.faults import credential_echoes
@@ -77,7 +78,7 @@ def test_each_path_records_how_often_which_types_formats_values_and_range():
 def test_json_types_are_the_ones_jsonschema_checks(value):
     checker = Draft202012Validator.TYPE_CHECKER
     expected = next(name for name in ("null", "boolean", "integer", "number", "string", "array", "object") if checker.is_type(value, name))
-    assert ev.json_type(value) == expected
+    assert json_type(value) == expected
 
 
 def test_a_format_counts_only_the_values_that_match_it():
@@ -281,7 +282,7 @@ def test_the_serialized_evidence_sheds_samples_then_values_then_paths_to_fit():
         {**SAMPLE_ORGANIZATION, **{f"m{i:03d}": f"{n}-{i:03d}" + "v" * 55 for i in range(ev.MAX_PATHS)}} for n in range(ev.MAX_DISTINCT)
     ]
     evidence = learned(*bodies)
-    assert len(json.dumps(ev._kind_dict(evidence.kinds["organization"])).encode()) > 1.5 * ev.MAX_BYTES
+    assert len(json.dumps(ev.kind_dict(evidence.kinds["organization"])).encode()) > 1.5 * ev.MAX_BYTES
     data = evidence.as_dict()
     assert len(json.dumps(data, ensure_ascii=False).encode()) <= ev.MAX_BYTES
     entries = list(data["kinds"]["organization"]["paths"].values())
