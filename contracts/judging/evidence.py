@@ -87,6 +87,12 @@ class Evidence:
         self.runs, self.kinds = state["runs"], state["kinds"]
         self._forget()
 
+    def __eq__(self, other: object) -> bool:
+        """The same evidence, however it was gathered (replay's quick reading and its full one must agree)."""
+        return isinstance(other, Evidence) and (self.runs, self.kinds) == (other.runs, other.kinds)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
     # -- observing --------------------------------------------------------------------------------
 
     def answer(self, status: int, body: bytes, drift: Sequence[str], *, valid: bool, clean: Callable[[str], str]) -> None:

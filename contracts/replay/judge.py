@@ -15,7 +15,7 @@ from collections import Counter, deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import lru_cache, partial
 
 from contracts.core import exits
 from contracts.core.contract import CONTRACT
@@ -23,7 +23,9 @@ from contracts.core.limits import DEFAULT_MAX_BODY
 from contracts.core.redaction import Redactor
 from contracts.core.violations import Violation
 from contracts.judging.checks import CACHED_BODY, judge_answer
+from contracts.judging.evidence import Evidence
 from contracts.reporting.html import exchange_html
+from contracts.reporting.record import as_is
 from contracts.transport.captures import Chunk, Recorded, plain_line, recorded
 
 SHOWN = 50  # exchanges shown in full in the report; the rest are counted
@@ -70,6 +72,7 @@ class Verdicts:
     secrets: set[str] = field(default_factory=set)
     seen: Counter = field(default_factory=Counter)  # (status, check, path) of every violation, known ones too
     known: Counter = field(default_factory=Counter)  # those of them the known-violations file accepts
+    evidence: Evidence = field(default_factory=Evidence)  # what undocumented members looked like
 
     @property
     def exchanges(self) -> int:
@@ -92,9 +95,21 @@ class Verdicts:
         self.secrets.update(list(other.secrets)[: max(0, _MAX_SECRETS - len(self.secrets))])
         self.seen.update(other.seen)
         self.known.update(other.known)
+        self.evidence.merge(other.evidence, same_run=True)
 
-    def count(self, status: int, *, violating: bool, undocumented: Sequence[str], secrets: Sequence[str]) -> None:
-        """One judged exchange: its status's tally, its drift, and its credentials (to mask their echoes)."""
+    def count(
+        self,
+        status: int,
+        *,
+        violating: bool,
+        undocumented: Sequence[str],
+        secrets: Sequence[str],
+        body: bytes | None = None,
+        valid: bool = True,
+        environment: tuple[str, ...] = (),
+    ) -> None:
+        """One judged exchange: its status's tally, its drift, its credentials (to mask their echoes), and, for a body
+        read whole, the evidence of what the service sends (`valid`: no rule broken, known violations included)."""
         tally = self.statuses.get(status) or self.statuses.setdefault(status, StatusTally())
         tally.exchanges += 1
         tally.violating += violating
@@ -104,6 +119,9 @@ class Verdicts:
                 self.drift[status, path] += 1
         if secrets and len(self.secrets) < _MAX_SECRETS:
             self.secrets.update(secrets)
+        if body is not None:  # the redactor is made only for a body that is read: one with drift, or broken
+            clean = _redactor((*secrets, *environment)) if undocumented or not valid else as_is
+            self.evidence.answer(status, body, undocumented, valid=valid, clean=clean)
 
     def exit_code(self) -> int:
         if self.violations:
@@ -162,7 +180,16 @@ def judge(entries: Iterable[Recorded], options: Options, found: Verdicts | None 
             found.seen.update(identities)
             found.known.update(i for i in identities if i in options.known)
             violations = [v for v, i in zip(violations, identities, strict=True) if i not in options.known]
-        found.count(status, violating=bool(violations), undocumented=undocumented, secrets=entry.secrets)
+        whole = truncated_at is None and entry.body_recorded
+        found.count(
+            status,
+            violating=bool(violations),
+            undocumented=undocumented,
+            secrets=entry.secrets,
+            body=body if whole else None,
+            valid=not found_violations,
+            environment=options.environment_secrets,
+        )
         if violations or len(found.conforming) < SHOWN:
             redact = Redactor((*entry.secrets, *options.environment_secrets))
             if violations:
@@ -198,8 +225,14 @@ def _conforming_plain_line(found: Verdicts, options: Options, line: bytes) -> bo
     violations, undocumented = judge_answer(status, content_type, body, options.strict_fields, reason)
     if violations:
         return False
-    found.count(status, violating=False, undocumented=undocumented, secrets=secrets)
+    found.count(status, violating=False, undocumented=undocumented, secrets=secrets, body=body, environment=options.environment_secrets)
     return True
+
+
+@lru_cache(maxsize=64)
+def _redactor(secrets: tuple[str, ...]) -> Redactor:
+    """The redactor of one exchange's credentials and the environment's: captures repeat the same few."""
+    return Redactor(secrets)
 
 
 def in_order(work: Iterator[Chunk], options: Options, jobs: int) -> Generator[Verdicts, None, None]:
