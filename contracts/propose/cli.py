@@ -127,7 +127,7 @@ def _write(proposal: Proposal, out_dir: Path, outputs: Outputs, *, apply: bool) 
     try:
         written = proposal.write(out_dir, outputs)
         if apply and not outputs.problems:
-            written += proposal.apply(Path(str(schemas.SCHEMA_DIR)), installed_openapi_path(), outputs)
+            written += proposal.apply(Path(str(schemas.SCHEMA_DIR)).resolve(), installed_openapi_path(), outputs)
     except ProposalError as exc:
         raise ConfigError(str(exc)) from None
     return written

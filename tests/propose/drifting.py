@@ -54,3 +54,72 @@ class DriftingApp:
 
     def __call__(self, environ, start_response):
         return self.respond(Request(environ))(environ, start_response)
+
+
+# -- captures of its traffic ------------------------------------------------------------------------
+
+# What a client of the deployment sends: its organization, each documented error on request, and no credentials.
+REQUESTS = (("200", {}), ("400", {"Prefer": "code=400"}), ("402", {"Prefer": "code=402"}), ("502", {"Prefer": "code=502"}), ("401", None))
+
+
+def recorded_traffic(url: str, token: str, *, organizations: int) -> list[dict]:
+    """Exchanges with the deployment at `url`, as plain data: `organizations` 200s, then one of each other request."""
+    import requests
+
+    plan = [REQUESTS[0]] * organizations + list(REQUESTS[1:])
+    exchanges = []
+    with requests.Session() as session:
+        session.trust_env = False  # no ~/.netrc credentials, no proxy: the request as written, to loopback
+        for _, extra in plan:
+            headers = {"Accept": "application/json"} | ({"Authorization": f"Bearer {token}", **extra} if extra is not None else {})
+            answer = session.get(f"{url}/account/organization", headers=headers, timeout=10)
+            exchanges.append(
+                {
+                    "url": f"{url}/account/organization",
+                    "request_headers": headers,
+                    "status": answer.status_code,
+                    "headers": {"Content-Type": answer.headers.get("Content-Type", "")},
+                    "body": answer.text,
+                }
+            )
+    return exchanges
+
+
+def as_json_lines(exchanges: list[dict]) -> str:
+    """A gateway's JSON Lines log of the exchanges."""
+    return "".join(json.dumps({"method": "GET", **exchange}) + "\n" for exchange in exchanges)
+
+
+def as_har(exchanges: list[dict]) -> str:
+    """A browser's HAR 1.2 recording of the exchanges."""
+    entries = [
+        {
+            "startedDateTime": "2026-11-25T10:00:00.000Z",
+            "time": 12.5,
+            "request": {
+                "method": "GET",
+                "url": exchange["url"],
+                "httpVersion": "HTTP/1.1",
+                "headers": [{"name": name, "value": value} for name, value in exchange["request_headers"].items()],
+                "queryString": [],
+                "cookies": [],
+                "headersSize": -1,
+                "bodySize": 0,
+            },
+            "response": {
+                "status": exchange["status"],
+                "statusText": "",
+                "httpVersion": "HTTP/1.1",
+                "headers": [{"name": "Content-Type", "value": exchange["headers"]["Content-Type"]}],
+                "cookies": [],
+                "content": {"size": len(exchange["body"]), "mimeType": exchange["headers"]["Content-Type"], "text": exchange["body"]},
+                "redirectURL": "",
+                "headersSize": -1,
+                "bodySize": -1,
+            },
+            "cache": {},
+            "timings": {"send": 0, "wait": 10, "receive": 2.5},
+        }
+        for exchange in exchanges
+    ]
+    return json.dumps({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": entries}}, indent=2)
