@@ -48,11 +48,16 @@ DEFAULT_HISTORY = Path("reports") / "history"
 
 def run_propose(args: argparse.Namespace) -> int:
     """Read every source, propose, prove, write (and apply); bad input is one line and exit 4 before anything is written."""
+    from contracts.propose.files import ProposalError, check_out_dir
     from contracts.propose.sources import environment_secrets, learned_bodies
     from contracts.propose.words import schema_words
 
     max_body = DEFAULT_MAX_BODY if args.max_body is None else check_max_body(args.max_body)
     out_dir = Path(args.out)
+    try:
+        check_out_dir(out_dir)  # before anything is read: a mistake costs no time
+    except ProposalError as exc:
+        raise ConfigError(str(exc)) from None
     environment = environment_secrets()
     console, listing = stderr(), stdout()
     with interruptible() as signals:

@@ -66,6 +66,13 @@ def installed_files() -> set[Path]:
     return files | {Path(str(importlib.resources.files("contracts") / "openapi.yaml")).resolve()}
 
 
+def check_out_dir(out: Path, names: list[str] | tuple[str, ...] = ()) -> None:
+    """A proposal goes beside the installed schemas, never over them or into their folder (ProposalError)."""
+    protected = installed_files()
+    if out.resolve() in {path.parent for path in protected} or any((out / name).resolve() in protected for name in names):
+        raise ProposalError(f"{out}: a proposal is written beside the schemas, not over them (apply it to change them)")
+
+
 def installed_openapi_path() -> Path:
     return Path(str(importlib.resources.files("contracts") / "openapi.yaml"))
 

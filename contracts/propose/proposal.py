@@ -34,8 +34,8 @@ from contracts.propose.files import (
     OPENAPI_FILE,
     FileChange,
     ProposalError,
+    check_out_dir,
     file_change,
-    installed_files,
     installed_openapi,
     installed_texts,
     openapi_change,
@@ -93,10 +93,7 @@ class Proposal:
         each file whole. Returns the files written; one that could not be is a problem line in `outputs`."""
         out, outputs = Path(out_dir), outputs if outputs is not None else Outputs()
         texts = self.texts()
-        protected = installed_files()
-        for name in texts:
-            if (out / name).resolve() in protected or out.resolve() in {path.parent for path in protected}:
-                raise ProposalError(f"{out}: a proposal is written beside the schemas, not over them (apply it to change them)")
+        check_out_dir(out, list(texts))
         return [out / name for name, text in texts.items() if outputs.write_text(out / name, text)]
 
     def apply(self, schema_dir: Path | str, openapi_path: Path | str | None = None, outputs: Outputs | None = None) -> list[Path]:

@@ -59,7 +59,13 @@ class DriftingApp:
 # -- captures of its traffic ------------------------------------------------------------------------
 
 # What a client of the deployment sends: its organization, each documented error on request, and no credentials.
-REQUESTS = (("200", {}), ("400", {"Prefer": "code=400"}), ("402", {"Prefer": "code=402"}), ("502", {"Prefer": "code=502"}), ("401", None))
+REQUESTS: tuple[tuple[str, dict[str, str] | None], ...] = (
+    ("200", {}),
+    ("400", {"Prefer": "code=400"}),
+    ("402", {"Prefer": "code=402"}),
+    ("502", {"Prefer": "code=502"}),
+    ("401", None),
+)
 
 
 def recorded_traffic(url: str, token: str, *, organizations: int) -> list[dict]:
