@@ -32,11 +32,13 @@ def organization_members(number: int, token: str) -> dict:
 
 
 class DriftingApp:
-    """WSGI app: the reference server, with members added to every body it documents."""
+    """WSGI app: the reference server, with members added to every body it documents (`vary`: an organization body
+    differs from the one before; else it is the first every time)."""
 
-    def __init__(self, credentials: Credentials):
+    def __init__(self, credentials: Credentials, *, vary: bool = True):
         self.reference = ReferenceApp(credentials)
         self.organizations = 0
+        self.vary = vary
 
     def respond(self, request: Request) -> Response:
         answer = self.reference.respond(request)
@@ -46,7 +48,7 @@ class DriftingApp:
         if answer.status_code == 200:
             token = request.headers.get("Authorization", "").partition(" ")[2]
             body |= organization_members(self.organizations, token)
-            self.organizations += 1
+            self.organizations += self.vary
         elif isinstance(body.get("error"), dict):
             body = {**body, "requestId": f"r-{answer.status_code}", "error": {**body["error"], "docs": "https://example.com/errors"}}
         answer.set_data(json.dumps(body))
