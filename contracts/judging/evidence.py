@@ -22,11 +22,12 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import orjson
 
 from contracts.core.contract import CONTRACT
+from contracts.core.credentials import MIN_SECRET_LENGTH
 from contracts.core.redaction import MASK
 from contracts.core.violations import child_path, json_path
 from contracts.judging import schemas
@@ -37,6 +38,7 @@ from contracts.judging.evidence_form import (
     MAX_ITEMS,
     MAX_NAME,
     MAX_PATHS,
+    MAX_SAMPLES,
     MAX_VALUE,
     EvidenceError,
     KindEvidence,
@@ -58,6 +60,7 @@ from contracts.judging.validation import NotJSON, parse_json, undocumented_field
 MAX_CHECKED = 4096  # characters of a string value looked at (redacted, format-checked); a longer one is neither kept nor checked
 _MEMO = 4096  # names and values whose reading is remembered...
 _MEMO_LENGTH = 256  # ...values no longer than this
+_PENDING = 64 * 1024  # characters of kept text that wait for one redactor pass
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ALL = "always"  # a kind of body whose every documented object a valid body carries: counted without parsing
 
@@ -67,24 +70,34 @@ class Evidence:
 
     def __init__(self) -> None:
         self.runs = 1
-        self.kinds: dict[str, KindEvidence] = {}
+        self._kinds: dict[str, KindEvidence] = {}
         self._forget()
 
     def _forget(self) -> None:
-        """The memos: what names and values read as, and what a valid body of a kind carries; never serialized."""
+        """The memos: what names and values read as, and what a kind of body documents; never serialized."""
         self._names: dict[str, tuple[str, bool, bool]] = {}  # raw name -> (name as kept, masked, names a credential)
         self._readings: dict[str, tuple[bool, frozenset[str]]] = {}  # raw value -> (credential-like by its shape, formats matched)
         self._redacted: dict[str, bool] = {}  # raw text -> whether the redactor changed it
-        self._pending: list[tuple[PathEvidence, str]] = []  # texts kept from this body, for one redactor pass at its end
+        self._reflected: dict[tuple, tuple[PathEvidence, str, str, frozenset[str]]] = {}  # (kind, path as sent, type, value) seen before
+        self._pending: list[tuple[PathEvidence, str]] = []  # texts kept, for one redactor pass over many bodies
+        self._pending_size = 0
+        self._pending_clean: Callable[[str], str] | None = None
         self._checks: dict[str, Callable[[str], bool]] | None = None
+        self._documented: dict[str, tuple[tuple[tuple[str, ...], str, frozenset[str]], ...]] = {}
         self._carried: dict[str, tuple[str, ...] | None] = {}  # kind -> documented objects every valid body carries
+
+    @property
+    def kinds(self) -> dict[str, KindEvidence]:
+        """The evidence per kind of body, every kept text asked of the redactor first."""
+        self._settle()
+        return self._kinds
 
     def __getstate__(self) -> dict:
         """Only the evidence travels (replay's worker processes): the memos hold lambdas and are rebuilt."""
         return {"runs": self.runs, "kinds": self.kinds}
 
     def __setstate__(self, state: dict) -> None:
-        self.runs, self.kinds = state["runs"], state["kinds"]
+        self.runs, self._kinds = state["runs"], state["kinds"]
         self._forget()
 
     def __eq__(self, other: object) -> bool:
@@ -104,9 +117,9 @@ class Evidence:
         if kind is None:
             return
         if valid and not drift:
-            carried = self._carried_objects(kind)
+            carried = self._carried[kind] if kind in self._carried else self._carried_objects(kind)
             if carried is not None:
-                record = self.kinds.get(kind) or self.kinds.setdefault(kind, KindEvidence(runs=1))
+                record = self._kinds.get(kind) or self._kinds.setdefault(kind, KindEvidence(runs=1))
                 record.bodies += 1
                 for path in carried:
                     record.objects[path] += 1
@@ -116,11 +129,10 @@ class Evidence:
     def _carried_objects(self, kind: str) -> tuple[str, ...] | None:
         """The documented objects below the root that every body the schema accepts carries (each required, as is
         every object on the way to it), or None when one is optional: then only reading the body can tell."""
-        if kind not in self._carried:
-            fields = {field.keys: field for field in schemas.documented_fields(kind)}
-            objects = [keys for keys in schemas.documented_members(kind) if keys]
-            always = all(fields[keys[:end]].required for keys in objects for end in range(1, len(keys) + 1))
-            self._carried[kind] = tuple(json_path(keys) for keys in objects) if always else None
+        fields = {field.keys: field for field in schemas.documented_fields(kind)}
+        objects = [keys for keys in schemas.documented_members(kind) if keys]
+        always = all(fields[keys[:end]].required for keys in objects for end in range(1, len(keys) + 1))
+        self._carried[kind] = tuple(json_path(keys) for keys in objects) if always else None
         return self._carried[kind]
 
     def observe(self, kind: str, document: object, drift_paths: Sequence[str], clean: Callable[[str], str]) -> None:
@@ -128,26 +140,44 @@ class Evidence:
         Call it for every judged body, drifting or not: those without a member count in "seen in N of M"."""
         if not isinstance(document, dict):
             return  # not an object: no member could have been there
-        record = self.kinds.setdefault(kind, KindEvidence())
+        if clean is not self._pending_clean:
+            self._settle()  # what another redactor is to judge, it judges first
+            self._pending_clean = clean
+        record = self._kinds.get(kind) or self._kinds.setdefault(kind, KindEvidence())
         record.bodies += 1
-        record.runs = max(record.runs, 1)
+        record.runs = record.runs or 1
         drift = set(drift_paths)
-        for keys, listed, parent in _documented_objects(kind, document):
+        documented = self._documented.get(kind) or self._documented_objects(kind)
+        for keys, base, listed in documented:
+            parent = document
+            for key in keys:
+                parent = parent.get(key) if isinstance(parent, dict) else None  # type: ignore[assignment]
+            if not isinstance(parent, dict):
+                continue
             if keys:
-                record.objects[json_path(keys)] += 1
+                record.objects[base] += 1
             if not drift or listed.issuperset(parent):
                 continue
-            base = json_path(keys)
             kept = 0
             for name, value in parent.items():
-                if name in listed or child_path(base, name) not in drift:
+                if name in listed:
+                    continue
+                path = child_path(base, name)
+                if path not in drift:
                     continue
                 if kept >= MAX_PATHS:
                     record.dropped += 1  # a hostile body's 20,000th member costs a count, not a redaction
                     continue
                 kept += 1
-                self._value(record, (keys, base), name, value, drift=True, depth=0, clean=clean)
-        self._settle(clean)
+                if isinstance(value, (dict, list)) or not self._reflect(record, kind, path, value):
+                    self._value(record, kind, (keys, base, base), name, value, drift=True, depth=0, clean=clean, raw=path)
+        if self._pending_size >= _PENDING:
+            self._settle()
+
+    def _documented_objects(self, kind: str) -> tuple[tuple[tuple[str, ...], str, frozenset[str]], ...]:
+        """Each object the schema documents (the root first): the member names leading to it, its path, its members."""
+        self._documented[kind] = tuple((keys, json_path(keys), listed) for keys, listed in schemas.documented_members(kind).items())
+        return self._documented[kind]
 
     def learn(self, kind: str, document: object, clean: Callable[[str], str]) -> list[str]:
         """`observe` a parsed body with the drift the installed schema finds in it (for captures read directly)."""
@@ -158,35 +188,38 @@ class Evidence:
     def _value(
         self,
         record: KindEvidence,
-        where: tuple[tuple[str | None, ...], str],
+        kind: str,
+        where: tuple[tuple[str | None, ...], str, str],
         name: str | None,
         value: object,
         *,
         drift: bool,
         depth: int,
         clean: Callable[[str], str],
+        raw: str,
         parent: PathEvidence | None = None,
     ) -> None:
-        """Record `value`, found under `name` (ITEM: an array's item) in the object or array at `where` (its steps
-        and path), and what lies inside it."""
-        steps, path = where
+        """Record `value`, found under `name` (ITEM: an array's item) in the object or array at `where` (its steps,
+        its path as kept and as sent), and what lies inside it. `raw`: the value's own path with every name as sent,
+        which `_reflected` remembers it by."""
+        steps, base, raw_base = where
         if name is ITEM:
             shown, redacted, named_secret = ITEM, False, False
-            path = f"{path}[*]"
+            path = f"{base}[*]"
         else:
             reading = self._name(name, clean)
             if reading is None:
                 record.dropped += 1
                 return
             shown, redacted, named_secret = reading
-            path = child_path(path, shown)
-        entry = self._entry(record, (*steps, shown), path, drift=drift)
+            path = raw if base == raw_base and not redacted else child_path(base, shown)
+        entry = self._entry(record, steps, shown, path, drift=drift)
         if entry is None:
             record.dropped += 1
             return
         entry.seen += 1
-        kind = json_type(value)
-        entry.types[kind] += 1
+        json_kind = json_type(value)
+        entry.types[json_kind] += 1
         if redacted or (parent is not None and parent.redacted):
             entry.redacted = True
         if not entry.credential and (named_secret or entry.redacted or (parent is not None and parent.credential)):
@@ -194,70 +227,104 @@ class Evidence:
         if isinstance(value, dict):
             members = list(itertools.islice(value.items(), MAX_PATHS))
             record.dropped += len(value) - len(members)
-            self._inside(record, entry, members, depth, clean)
+            self._inside(record, kind, (entry, path, raw), members, depth, clean)
         elif isinstance(value, list):
-            self._inside(record, entry, [(ITEM, item) for item in value[:MAX_ITEMS]], depth, clean)
+            self._inside(record, kind, (entry, path, raw), [(ITEM, item) for item in value[:MAX_ITEMS]], depth, clean)
         else:
-            self._scalar(entry, kind, value)
+            formats = self._scalar(entry, json_kind, value)
+            if not isinstance(value, str) or len(value) <= _MEMO_LENGTH:
+                self._reflected = {} if len(self._reflected) >= _MEMO else self._reflected
+                self._reflected[kind, raw, type(value), value] = (entry, path, json_kind, formats)
 
-    def _inside(self, record: KindEvidence, entry: PathEvidence, members: list, depth: int, clean: Callable[[str], str]) -> None:
+    def _reflect(self, record: KindEvidence, kind: str, raw: str, value: object) -> bool:
+        """Count a scalar seen before at the same place: its value, range and samples already reflect it, so only
+        how often it came, and as what, change. False for one not seen before (or no longer kept)."""
+        known = self._reflected.get((kind, raw, type(value), value))
+        if known is None:
+            return False
+        entry, path, json_kind, formats = known
+        if record.paths.get(path) is not entry:
+            return False
+        entry.seen += 1
+        entry.types[json_kind] += 1
+        if formats:
+            entry.formats.update(formats)
+        return True
+
+    def _inside(
+        self, record: KindEvidence, kind: str, at: tuple[PathEvidence, str, str], members: list, depth: int, clean: Callable[[str], str]
+    ) -> None:
+        """The members (or items) of the object (or array) recorded at `at` (its evidence, path as kept, path as sent)."""
         if depth >= MAX_DEPTH:
             record.dropped += len(members)
             return
+        entry, path, raw = at
+        items = f"{raw}[*]"
         for name, value in members:
-            self._value(record, (entry.steps, entry.path), name, value, drift=False, depth=depth + 1, clean=clean, parent=entry)
+            inner = items if name is ITEM else child_path(raw, name)
+            if isinstance(value, (dict, list)) or not self._reflect(record, kind, inner, value):
+                self._value(
+                    record, kind, (entry.steps, path, raw), name, value, drift=False, depth=depth + 1, clean=clean, raw=inner, parent=entry
+                )
 
     def _name(self, name: str, clean: Callable[[str], str]) -> tuple[str, bool, bool] | None:
         """The name as kept, whether it was masked, and whether it names a credential; None for one that cannot be kept."""
-        if len(name) > MAX_NAME or _SURROGATE.search(name):
-            return None  # too long to be a member worth proposing, or not writable as UTF-8
         known = self._names.get(name)
         if known is None:
+            if len(name) > MAX_NAME or _SURROGATE.search(name):
+                return None  # too long to be a member worth proposing, or not writable as UTF-8
             masked = clean(name) != name or credential_value(name)
             known = (MASK, True, True) if masked else (name, False, credential_name(name))
             self._names = {} if len(self._names) >= _MEMO else self._names
             self._names[name] = known
         return known
 
-    def _entry(self, record: KindEvidence, steps: tuple[str | None, ...], path: str, *, drift: bool) -> PathEvidence | None:
+    def _entry(
+        self, record: KindEvidence, steps: tuple[str | None, ...], shown: str | None, path: str, *, drift: bool
+    ) -> PathEvidence | None:
         """The evidence kept at `path`, begun if there is room for one more path."""
         existing = record.paths.get(path)
         if existing is not None:
             return existing
         if len(record.paths) >= MAX_PATHS:
             return None
-        entry = record.paths[path] = PathEvidence(steps, drift=drift)
+        entry = record.paths[path] = PathEvidence((*steps, shown), drift=drift)
         return entry
 
-    def _scalar(self, entry: PathEvidence, kind: str, value: object) -> None:
+    def _scalar(self, entry: PathEvidence, kind: str, value: object) -> frozenset[str]:
+        """Take a scalar value into `entry`; the formats it matched."""
         if kind in ("integer", "number") and not entry.credential:
             entry.minimum = extreme(min, entry.minimum, value)  # type: ignore[arg-type]
             entry.maximum = extreme(max, entry.maximum, value)  # type: ignore[arg-type]
+        formats: frozenset[str] = frozenset()
         if isinstance(value, str):
             entry.longest = max(entry.longest, len(value))
             if len(value) > MAX_CHECKED:
                 entry.values = None  # neither kept nor read: no enum candidate
-                return
+                return formats
             shaped, formats = self._reading(value)
-            entry.formats.update(formats)
+            if formats:
+                entry.formats.update(formats)
             text = value
         elif kind == "null":
-            return
+            return formats
         else:
-            shaped, text = False, json.dumps(value)  # a number can be a secret's digits too
+            shaped, text = False, str(value) if type(value) is int else json.dumps(value)  # a number can be a secret's digits too
         if shaped or self._redacted.get(text):
             entry.withhold()
         if entry.credential:
-            return
-        if text not in self._redacted:
+            return formats
+        if len(text) >= MIN_SECRET_LENGTH and text not in self._redacted:
             self._pending.append((entry, text))  # kept for now; `_settle` withholds it if the redactor changes it
+            self._pending_size += len(text) + 1
         if isinstance(value, str) and len(value) > MAX_VALUE:
             entry.values = None
             value = value[: MAX_VALUE - 1] + "…"
         elif entry.values is not None and not _among(value, entry.values):
             entry.values = distinct(entry.values, [value])
-        if not _among(value, entry.samples):
+        if len(entry.samples) < MAX_SAMPLES and not _among(value, entry.samples):
             entry.samples = first(entry.samples, [value])
+        return formats
 
     def _reading(self, value: str) -> tuple[bool, frozenset[str]]:
         """Whether a string looks like a credential by its shape, and the formats it matches (remembered)."""
@@ -272,23 +339,26 @@ class Evidence:
                 self._readings[value] = known
         return known
 
-    def _settle(self, clean: Callable[[str], str]) -> None:
-        """Ask the redactor about every text kept from one body at once (a NUL between them, which no secret's
-        form holds): one pass over a body instead of one a value. Only when it masks something are the texts
-        asked one by one, and the members whose text it changed keep no value at all."""
+    def _settle(self) -> None:
+        """Ask the redactor about every text kept since it last was, at once (a NUL between them, which no secret's
+        form holds): one pass over many bodies instead of one a value, since a redactor's cost is mostly per call.
+        Only when it masks something are the texts asked one by one, and the members whose text it changed keep
+        no value at all. A text shorter than any secret is never asked: no form of a secret fits in it."""
         if not self._pending:
             return
-        texts = list(dict.fromkeys(text for _, text in self._pending))
+        clean, pending = self._pending_clean, self._pending
+        self._pending, self._pending_size = [], 0
+        assert clean is not None
+        texts = list(dict.fromkeys(text for _, text in pending))
         joined = "\x00".join(texts)
         changed = set() if clean(joined) == joined else {text for text in texts if clean(text) != text}
         for text in texts:
             if len(text) <= _MEMO_LENGTH:
                 self._redacted = {} if len(self._redacted) >= _MEMO else self._redacted
                 self._redacted[text] = text in changed
-        for entry, text in self._pending:
+        for entry, text in pending:
             if text in changed:
                 entry.withhold()
-        self._pending = []
 
     # -- combining --------------------------------------------------------------------------------
 
@@ -332,7 +402,7 @@ class Evidence:
         if not isinstance(kinds, dict):
             raise EvidenceError("evidence kinds: expected an object")
         for kind, record in kinds.items():
-            evidence.kinds[str(kind)] = kind_from(record, f"evidence {kind}")
+            evidence._kinds[str(kind)] = kind_from(record, f"evidence {kind}")
         return evidence
 
 
@@ -349,17 +419,6 @@ def _document(body: bytes) -> object:
             return parse_json(body)
         except NotJSON:
             return None
-
-
-def _documented_objects(kind: str, document: dict) -> Iterator[tuple[tuple[str, ...], frozenset[str], dict]]:
-    """Each object of the body the schema documents (the root first): the member names leading to it, the names
-    the schema lists there, and the object."""
-    for keys, listed in schemas.documented_members(kind).items():
-        node: object = document
-        for key in keys:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, dict):
-            yield keys, listed, node
 
 
 def _among(value: object, kept: list | None) -> bool:
