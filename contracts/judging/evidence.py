@@ -61,6 +61,7 @@ MAX_CHECKED = 4096  # characters of a string value looked at (redacted, format-c
 _MEMO = 4096  # names and values whose reading is remembered...
 _MEMO_LENGTH = 256  # ...values no longer than this
 _PENDING = 64 * 1024  # characters of kept text that wait for one redactor pass
+_SMALL = 32  # members (or items) of an object (or array) remembered by its content
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ALL = "always"  # a kind of body whose every documented object a valid body carries: counted without parsing
 
@@ -79,6 +80,10 @@ class Evidence:
         self._readings: dict[str, tuple[bool, frozenset[str]]] = {}  # raw value -> (credential-like by its shape, formats matched)
         self._redacted: dict[str, bool] = {}  # raw text -> whether the redactor changed it
         self._reflected: dict[tuple, tuple[PathEvidence, str, str, frozenset[str]]] = {}  # (kind, path as sent, type, value) seen before
+        self._traced: dict[
+            tuple, tuple[tuple[tuple[PathEvidence, str, str, frozenset[str]], ...], int]
+        ] = {}  # a member's object or array seen before
+        self._trace: list[tuple[PathEvidence, str, str, frozenset[str]]] | None = None  # what the member being walked touches
         self._pending: list[tuple[PathEvidence, str]] = []  # texts kept, for one redactor pass over many bodies
         self._pending_size = 0
         self._pending_clean: Callable[[str], str] | None = None
@@ -169,8 +174,18 @@ class Evidence:
                     record.dropped += 1  # a hostile body's 20,000th member costs a count, not a redaction
                     continue
                 kept += 1
-                if isinstance(value, (dict, list)) or not self._reflect(record, kind, path, value):
+                if not isinstance(value, (dict, list)):
+                    if not self._reflect(record, kind, path, value):
+                        self._value(record, kind, (keys, base, base), name, value, drift=True, depth=0, clean=clean, raw=path)
+                    continue
+                shape = _shape(value)
+                if shape is None or not self._retrace(record, (kind, path, shape)):
+                    self._trace, dropped = ([] if shape is not None else None), record.dropped
                     self._value(record, kind, (keys, base, base), name, value, drift=True, depth=0, clean=clean, raw=path)
+                    if self._trace is not None:
+                        self._traced = {} if len(self._traced) >= _MEMO else self._traced
+                        self._traced[kind, path, shape] = (tuple(self._trace), record.dropped - dropped)
+                    self._trace = None
         if self._pending_size >= _PENDING:
             self._settle()
 
@@ -220,6 +235,8 @@ class Evidence:
         entry.seen += 1
         json_kind = json_type(value)
         entry.types[json_kind] += 1
+        if self._trace is not None and isinstance(value, (dict, list)):
+            self._trace.append((entry, path, json_kind, frozenset()))
         if redacted or (parent is not None and parent.redacted):
             entry.redacted = True
         if not entry.credential and (named_secret or entry.redacted or (parent is not None and parent.credential)):
@@ -232,6 +249,8 @@ class Evidence:
             self._inside(record, kind, (entry, path, raw), [(ITEM, item) for item in value[:MAX_ITEMS]], depth, clean)
         else:
             formats = self._scalar(entry, json_kind, value)
+            if self._trace is not None:
+                self._trace.append((entry, path, json_kind, formats))
             if not isinstance(value, str) or len(value) <= _MEMO_LENGTH:
                 self._reflected = {} if len(self._reflected) >= _MEMO else self._reflected
                 self._reflected[kind, raw, type(value), value] = (entry, path, json_kind, formats)
@@ -249,6 +268,25 @@ class Evidence:
         entry.types[json_kind] += 1
         if formats:
             entry.formats.update(formats)
+        if self._trace is not None:
+            self._trace.append(known)
+        return True
+
+    def _retrace(self, record: KindEvidence, key: tuple) -> bool:
+        """Count a member's object or array seen before with the same content (`key`: kind, path as sent, its JSON
+        text): each place inside it is counted as it was then, nothing else changes. False for one not seen before."""
+        known = self._traced.get(key)
+        if known is None:
+            return False
+        touched, dropped = known
+        if any(record.paths.get(path) is not entry for entry, path, _, _ in touched):
+            return False  # shed since: walk it again
+        for entry, _, json_kind, formats in touched:
+            entry.seen += 1
+            entry.types[json_kind] += 1
+            if formats:
+                entry.formats.update(formats)
+        record.dropped += dropped
         return True
 
     def _inside(
@@ -419,6 +457,17 @@ def _document(body: bytes) -> object:
             return parse_json(body)
         except NotJSON:
             return None
+
+
+def _shape(value: dict | list) -> bytes | None:
+    """The JSON text of a small object or array, by which its evidence is remembered; None for a large one."""
+    if len(value) > _SMALL:
+        return None
+    try:
+        text = orjson.dumps(value)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, a lone surrogate: walked every time
+        return None
+    return text if len(text) <= _MEMO_LENGTH * 4 else None
 
 
 def _among(value: object, kept: list | None) -> bool:

@@ -13,7 +13,7 @@ import sys
 import pytest
 from hypothesis import Phase, given, settings
 
-from contracts.judging import schemas, validation
+from contracts.judging import fast_validation, schemas, validation
 from contracts.judging.generate import UnsupportedSchema, corruption_targets, corruptions, valid_payloads
 from contracts.judging.schemas import documented_fields, schema
 from tests.helpers.support import GATE_ENV_VARS, REPO
@@ -102,8 +102,10 @@ def test_corruptions_include_the_classic_mistakes():
 
 
 def forget_schemas() -> None:
+    """Every cache of the schemas, the fast path's engine among them: an edited schema is judged as written."""
     for cached in (schemas.registry, schemas.resolved, schemas.documented_fields, schemas.documented_members, schemas.validator):
         cached.cache_clear()
+    fast_validation._engine.cache_clear()
 
 
 @pytest.fixture

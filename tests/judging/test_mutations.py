@@ -10,7 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from werkzeug.wrappers import Response
 
-from contracts.judging import schemas, validation
+from contracts.judging import fast_validation, schemas, validation
 from contracts.judging.mutations import MISSING, Variant, example, prove, undocumented, variants
 from contracts.transport.server import ERRORS, SAMPLE_ORGANIZATION
 from tests.helpers.faults import field_faults
@@ -73,7 +73,14 @@ def applied_schema(monkeypatch):
     }
     organization["required"] += ["seatCount", "tags"]
     monkeypatch.setattr(schemas, "_resources", lambda: documents)
-    forget = (schemas.registry, schemas.resolved, schemas.documented_fields, schemas.documented_members, schemas.validator)
+    forget = (
+        schemas.registry,
+        schemas.resolved,
+        schemas.documented_fields,
+        schemas.documented_members,
+        schemas.validator,
+        fast_validation._engine,  # the fast path judges by the schema it was built from
+    )
     for cached in forget:
         cached.cache_clear()
     yield
