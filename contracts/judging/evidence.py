@@ -337,8 +337,8 @@ class Evidence:
         formats: frozenset[str] = frozenset()
         if isinstance(value, str):
             entry.longest = max(entry.longest, len(value))
-            if len(value) > MAX_CHECKED:
-                entry.values = None  # neither kept nor read: no enum candidate
+            if len(value) > MAX_CHECKED or _SURROGATE.search(value):
+                entry.values = None  # too long, or not writable as UTF-8: neither kept nor read, and no enum candidate
                 return formats
             shaped, formats = self._reading(value)
             if formats:

@@ -12,6 +12,7 @@ into these records.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ MAX_DISTINCT = 10  # distinct values kept: beyond this a member is no enum candi
 MAX_SAMPLES = 3
 MAX_BYTES = 64 * 1024  # the serialized evidence, at most
 ITEM = None  # the step of a path that stands for any item of an array: `$.tags[*]`
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -200,7 +202,7 @@ def kind_dict(record: KindEvidence) -> dict:
 
 def fitted(data: dict) -> dict:
     """`data` within MAX_BYTES: samples go first, then values, then the least seen paths, each least seen first."""
-    size = len(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    size = _size(data) - 2
     if size <= MAX_BYTES:
         return data
     entries = [(record, path, entry) for record in data["kinds"].values() for path, entry in record["paths"].items()]
@@ -219,7 +221,7 @@ def fitted(data: dict) -> dict:
                 if shed == "values":
                     entry["values"] = None
                     size += len("null")
-    while len(json.dumps(data, ensure_ascii=False).encode("utf-8")) > MAX_BYTES and entries:
+    while _size(data) - 2 > MAX_BYTES and entries:
         record, path, _ = entries.pop(0)  # the sizes above were reckoned: make sure, least seen first
         if record["paths"].pop(path, None) is not None:
             record["truncated"] = True
@@ -227,7 +229,8 @@ def fitted(data: dict) -> dict:
 
 
 def _size(value: object) -> int:
-    return len(json.dumps(value, ensure_ascii=False).encode("utf-8")) + 2
+    """Bytes of `value` as UTF-8 JSON, and 2 for what separates it (a lone surrogate counted, never kept, never fatal)."""
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")) + 2
 
 
 def read_count(value: object, where: str) -> int:
@@ -269,15 +272,16 @@ def _entry_from(data: object, where: str) -> PathEvidence:
     if (
         not isinstance(steps, list)
         or not steps
-        or not all(step is ITEM or (isinstance(step, str) and len(step) <= MAX_NAME) for step in steps)
+        or not all(step is ITEM or (isinstance(step, str) and len(step) <= MAX_NAME and not _unwritable(step)) for step in steps)
     ):
         raise EvidenceError(f"{where}: steps must be member names (or null for array items), got {steps!r}")
     entry = PathEvidence(tuple(steps), drift=data.get("drift") is True, seen=read_count(data.get("seen", 0), f"{where} seen"))
     entry.types = _counter(data.get("types", {}), f"{where} types", TYPE_ORDER)
     entry.formats = _counter(data.get("formats", {}), f"{where} formats", FORMATS)
     values, samples = data.get("values", []), data.get("samples", [])
-    entry.values = None if not isinstance(values, list) or len(values) > MAX_DISTINCT else [_kept(value) for value in values]
-    entry.samples = [_kept(sample) for sample in samples[:MAX_SAMPLES]] if isinstance(samples, list) else []
+    writable = isinstance(values, list) and len(values) <= MAX_DISTINCT and not any(map(_unwritable, values))
+    entry.values = [_kept(value) for value in values] if writable else None
+    entry.samples = [_kept(sample) for sample in samples[:MAX_SAMPLES] if not _unwritable(sample)] if isinstance(samples, list) else []
     for key in ("minimum", "maximum"):
         value = data.get(key)
         setattr(entry, key, value if isinstance(value, (int, float)) and not isinstance(value, bool) else None)
@@ -287,6 +291,11 @@ def _entry_from(data: object, where: str) -> PathEvidence:
     if data.get("credential") is True or any(isinstance(value, str) and credential_value(value) for value in scalars):
         entry.withhold()
     return entry
+
+
+def _unwritable(value: object) -> bool:
+    """A string holding a lone surrogate: valid JSON text, but no UTF-8 file can hold it, so it is never kept."""
+    return isinstance(value, str) and _SURROGATE.search(value) is not None
 
 
 def _kept(value: object) -> object:

@@ -370,3 +370,19 @@ def test_merging_keeps_at_most_max_paths_the_most_seen_first():
     record = often.kinds["organization"]
     assert len(record.paths) == ev.MAX_PATHS and record.truncated
     assert "$.common" in record.paths
+
+
+def test_a_value_holding_a_lone_surrogate_is_counted_but_never_kept():
+    """Valid JSON text (`"\\udfff"`), but no UTF-8 file can hold it: summary.json must still be written."""
+    evidence = learned({**SAMPLE_ORGANIZATION, "note": "\udfff \ud800"}, {**SAMPLE_ORGANIZATION, "note": "plain"})
+    data = evidence.as_dict()
+    json.dumps(data, ensure_ascii=False).encode("utf-8")  # no UnicodeEncodeError
+    note = data["kinds"]["organization"]["paths"]["$.note"]
+    assert note["seen"] == 2 and note["types"] == {"string": 2}
+    assert note["values"] is None and note["samples"] == ["plain"]
+    read = Evidence.from_dict(
+        {**data, "kinds": {"organization": {"paths": {"$.x": {"steps": ["x"], "samples": ["\ud800", "ok"], "values": ["\ud800", "ok"]}}}}}
+    )
+    assert read.kinds["organization"].paths["$.x"].samples == ["ok"] and read.kinds["organization"].paths["$.x"].values is None
+    with pytest.raises(EvidenceError, match="steps"):
+        Evidence.from_dict({**data, "kinds": {"organization": {"paths": {"$.x": {"steps": ["\ud800"]}}}}})
