@@ -54,7 +54,8 @@ SHAPES: dict[str, Drift] = {
 def bodies(drift: Drift, count: int) -> list[bytes]:
     rng = random.Random(20261205)
     return [
-        json.dumps({**SAMPLE_ORGANIZATION, "organizationId": f"org_{rng.getrandbits(64):016x}", **drift(rng)}).encode() for _ in range(count)
+        json.dumps({**SAMPLE_ORGANIZATION, "organizationId": f"org_{rng.getrandbits(64):016x}", **drift(rng)}).encode()
+        for _ in range(count)
     ]
 
 

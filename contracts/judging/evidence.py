@@ -9,10 +9,12 @@ number, as JSON Schema counts them), the formats its strings matched, its distin
 
 Every way in hands each judged answer to `answer`: a body without drift that the schema accepts is only counted
 (the denominator of "seen in 412 of 412 bodies"); only a body with drift, or one the schema refuses, is parsed
-and walked. A target chooses what it sends, so everything kept is bounded (`evidence_form`) and passed through
+and walked, and there a value seen before at the same place (a scalar, or a small object or array with the same
+content) is only counted again: it already shows in the values, range and samples. A target chooses what it sends, so everything kept is bounded (`evidence_form`) and passed through
 the redactor first: a member's name or value is target text. A member whose name looks like a credential
 (`apiToken`), or any of whose values does (`looks_like`), or that the redactor changed, keeps no values and no
-samples at all; a member whose name the redactor changed is kept under the masked name and never proposed.
+samples at all (`withholding` asks the redactor in batches); a member whose name the redactor changed is kept
+under the masked name and never proposed.
 
 `as_dict()`/`from_dict()` are its form in summary.json; `merge()` adds up the evidence of workers, chunks or runs.
 """
@@ -27,12 +29,10 @@ from collections.abc import Callable, Sequence
 import orjson
 
 from contracts.core.contract import CONTRACT
-from contracts.core.credentials import MIN_SECRET_LENGTH
 from contracts.core.redaction import MASK
 from contracts.core.violations import child_path, json_path
 from contracts.judging import schemas
 from contracts.judging.evidence_form import (
-    FORMAT,
     ITEM,
     MAX_DEPTH,
     MAX_ITEMS,
@@ -40,30 +40,25 @@ from contracts.judging.evidence_form import (
     MAX_PATHS,
     MAX_SAMPLES,
     MAX_VALUE,
-    EvidenceError,
     KindEvidence,
     PathEvidence,
-    copied,
+    add_kind,
+    as_data,
     distinct,
     extreme,
     first,
-    fitted,
-    kind_dict,
-    kind_from,
-    read_count,
-    rechecked,
-    shed,
+    from_data,
 )
 from contracts.judging.looks_like import LONGEST_FORMATTED, credential_name, credential_value, format_checks, json_type
 from contracts.judging.validation import NotJSON, parse_json, undocumented_fields
+from contracts.judging.withholding import Withholding
 
 MAX_CHECKED = 4096  # characters of a string value looked at (redacted, format-checked); a longer one is neither kept nor checked
 _MEMO = 4096  # names and values whose reading is remembered...
 _MEMO_LENGTH = 256  # ...values no longer than this
-_PENDING = 64 * 1024  # characters of kept text that wait for one redactor pass
 _SMALL = 32  # members (or items) of an object (or array) remembered by its content
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_ALL = "always"  # a kind of body whose every documented object a valid body carries: counted without parsing
+Touched = tuple[PathEvidence, str, str, frozenset[str]]  # an entry counted, its path as kept, the JSON type, the formats matched
 
 
 class Evidence:
@@ -78,15 +73,10 @@ class Evidence:
         """The memos: what names and values read as, and what a kind of body documents; never serialized."""
         self._names: dict[str, tuple[str, bool, bool]] = {}  # raw name -> (name as kept, masked, names a credential)
         self._readings: dict[str, tuple[bool, frozenset[str]]] = {}  # raw value -> (credential-like by its shape, formats matched)
-        self._redacted: dict[str, bool] = {}  # raw text -> whether the redactor changed it
-        self._reflected: dict[tuple, tuple[PathEvidence, str, str, frozenset[str]]] = {}  # (kind, path as sent, type, value) seen before
-        self._traced: dict[
-            tuple, tuple[tuple[tuple[PathEvidence, str, str, frozenset[str]], ...], int]
-        ] = {}  # a member's object or array seen before
-        self._trace: list[tuple[PathEvidence, str, str, frozenset[str]]] | None = None  # what the member being walked touches
-        self._pending: list[tuple[PathEvidence, str]] = []  # texts kept, for one redactor pass over many bodies
-        self._pending_size = 0
-        self._pending_clean: Callable[[str], str] | None = None
+        self._reflected: dict[tuple, Touched] = {}  # (kind, path as sent, type, value) of a scalar seen before
+        self._traced: dict[tuple, tuple[tuple[Touched, ...], int]] = {}  # (kind, path as sent, JSON text) of a member's object or array
+        self._trace: list[Touched] | None = None  # what walking the member at hand touches
+        self._withholding = Withholding()  # texts kept, asked of the redactor in batches
         self._checks: dict[str, Callable[[str], bool]] | None = None
         self._documented: dict[str, tuple[tuple[tuple[str, ...], str, frozenset[str]], ...]] = {}
         self._carried: dict[str, tuple[str, ...] | None] = {}  # kind -> documented objects every valid body carries
@@ -94,7 +84,7 @@ class Evidence:
     @property
     def kinds(self) -> dict[str, KindEvidence]:
         """The evidence per kind of body, every kept text asked of the redactor first."""
-        self._settle()
+        self._withholding.settle()
         return self._kinds
 
     def __getstate__(self) -> dict:
@@ -145,9 +135,7 @@ class Evidence:
         Call it for every judged body, drifting or not: those without a member count in "seen in N of M"."""
         if not isinstance(document, dict):
             return  # not an object: no member could have been there
-        if clean is not self._pending_clean:
-            self._settle()  # what another redactor is to judge, it judges first
-            self._pending_clean = clean
+        self._withholding.judged_by(clean)
         record = self._kinds.get(kind) or self._kinds.setdefault(kind, KindEvidence())
         record.bodies += 1
         record.runs = record.runs or 1
@@ -186,8 +174,6 @@ class Evidence:
                         self._traced = {} if len(self._traced) >= _MEMO else self._traced
                         self._traced[kind, path, shape] = (tuple(self._trace), record.dropped - dropped)
                     self._trace = None
-        if self._pending_size >= _PENDING:
-            self._settle()
 
     def _documented_objects(self, kind: str) -> tuple[tuple[tuple[str, ...], str, frozenset[str]], ...]:
         """Each object the schema documents (the root first): the member names leading to it, its path, its members."""
@@ -348,13 +334,11 @@ class Evidence:
             return formats
         else:
             shaped, text = False, str(value) if type(value) is int else json.dumps(value)  # a number can be a secret's digits too
-        if shaped or self._redacted.get(text):
+        if shaped or self._withholding.changed(text):
             entry.withhold()
         if entry.credential:
             return formats
-        if len(text) >= MIN_SECRET_LENGTH and text not in self._redacted:
-            self._pending.append((entry, text))  # kept for now; `_settle` withholds it if the redactor changes it
-            self._pending_size += len(text) + 1
+        self._withholding.keep(entry, text)  # kept for now: withheld should the redactor change it
         if isinstance(value, str) and len(value) > MAX_VALUE:
             entry.values = None
             value = value[: MAX_VALUE - 1] + "…"
@@ -377,45 +361,13 @@ class Evidence:
                 self._readings[value] = known
         return known
 
-    def _settle(self) -> None:
-        """Ask the redactor about every text kept since it last was, at once (a NUL between them, which no secret's
-        form holds): one pass over many bodies instead of one a value, since a redactor's cost is mostly per call.
-        Only when it masks something are the texts asked one by one, and the members whose text it changed keep
-        no value at all. A text shorter than any secret is never asked: no form of a secret fits in it."""
-        if not self._pending:
-            return
-        clean, pending = self._pending_clean, self._pending
-        self._pending, self._pending_size = [], 0
-        assert clean is not None
-        texts = list(dict.fromkeys(text for _, text in pending))
-        joined = "\x00".join(texts)
-        changed = set() if clean(joined) == joined else {text for text in texts if clean(text) != text}
-        for text in texts:
-            if len(text) <= _MEMO_LENGTH:
-                self._redacted = {} if len(self._redacted) >= _MEMO else self._redacted
-                self._redacted[text] = text in changed
-        for entry, text in pending:
-            if text in changed:
-                entry.withhold()
-
     # -- combining --------------------------------------------------------------------------------
 
     def merge(self, other: Evidence, *, same_run: bool = False) -> None:
         """Add `other` to this evidence: a worker's or a chunk's of the same run (`same_run`), or another run's."""
         self.runs = max(self.runs, other.runs) if same_run else self.runs + other.runs
         for kind, theirs in other.kinds.items():
-            mine = self.kinds.setdefault(kind, KindEvidence())
-            mine.bodies += theirs.bodies
-            mine.runs = max(mine.runs, theirs.runs) if same_run else mine.runs + theirs.runs
-            mine.objects.update(theirs.objects)
-            mine.dropped += theirs.dropped
-            mine.truncated = mine.truncated or theirs.truncated
-            for path, entry in theirs.paths.items():
-                if path in mine.paths:
-                    mine.paths[path].merge(entry)
-                else:
-                    mine.paths[path] = copied(entry)
-            shed(mine, MAX_PATHS)
+            add_kind(self.kinds.setdefault(kind, KindEvidence()), theirs, same_run=same_run)
 
     # -- summary.json -----------------------------------------------------------------------------
 
@@ -423,24 +375,14 @@ class Evidence:
         """The evidence as JSON-ready data, at most MAX_BYTES once serialized. With `clean` (the run's redactor as
         it stands at the end, cookies learned on the way included) every kept name and value is checked again:
         one it would change now is masked or withheld, whatever it was when first seen."""
-        kinds = {kind: rechecked(record, clean) if clean is not None else record for kind, record in self.kinds.items()}
-        data = {"format": FORMAT, "runs": self.runs, "kinds": {kind: kind_dict(record) for kind, record in kinds.items()}}
-        return fitted(data)
+        return as_data(self.runs, self.kinds, clean)
 
     @classmethod
     def from_dict(cls, data: object) -> Evidence:
         """Evidence as `as_dict` wrote it; raises EvidenceError for anything else. Caps hold again after reading,
         and kept values are checked again, so a hand-edited or foreign file cannot bring in more."""
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            found = data.get("format") if isinstance(data, dict) else type(data).__name__
-            raise EvidenceError(f"evidence format {found!r}: expected {FORMAT!r}")
         evidence = cls()
-        evidence.runs = read_count(data.get("runs", 1), "runs")
-        kinds = data.get("kinds", {})
-        if not isinstance(kinds, dict):
-            raise EvidenceError("evidence kinds: expected an object")
-        for kind, record in kinds.items():
-            evidence._kinds[str(kind)] = kind_from(record, f"evidence {kind}")
+        evidence.runs, evidence._kinds = from_data(data)
         return evidence
 
 

@@ -153,6 +153,21 @@ def copied(entry: PathEvidence) -> PathEvidence:
     return copy
 
 
+def add_kind(mine: KindEvidence, theirs: KindEvidence, *, same_run: bool) -> None:
+    """Add one kind's evidence to another's: a worker's or a chunk's of the same run (`same_run`), or another run's."""
+    mine.bodies += theirs.bodies
+    mine.runs = max(mine.runs, theirs.runs) if same_run else mine.runs + theirs.runs
+    mine.objects.update(theirs.objects)
+    mine.dropped += theirs.dropped
+    mine.truncated = mine.truncated or theirs.truncated
+    for path, entry in theirs.paths.items():
+        if path in mine.paths:
+            mine.paths[path].merge(entry)
+        else:
+            mine.paths[path] = copied(entry)
+    shed(mine, MAX_PATHS)
+
+
 def shed(record: KindEvidence, limit: int) -> None:
     """Keep the `limit` most seen paths (parents before their members on a tie); mark the evidence truncated."""
     if len(record.paths) <= limit:
@@ -163,6 +178,23 @@ def shed(record: KindEvidence, limit: int) -> None:
 
 
 # -- serialized form --------------------------------------------------------------------------------
+
+
+def as_data(runs: int, kinds: dict[str, KindEvidence], clean: Callable[[str], str] | None) -> dict:
+    """Evidence as summary.json holds it, within MAX_BYTES; every kept name and value checked again by `clean`."""
+    checked = {kind: rechecked(record, clean) if clean is not None else record for kind, record in kinds.items()}
+    return fitted({"format": FORMAT, "runs": runs, "kinds": {kind: kind_dict(record) for kind, record in checked.items()}})
+
+
+def from_data(data: object) -> tuple[int, dict[str, KindEvidence]]:
+    """The runs and the evidence per kind `as_data` wrote; EvidenceError for anything else."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        found = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise EvidenceError(f"evidence format {found!r}: expected {FORMAT!r}")
+    kinds = data.get("kinds", {})
+    if not isinstance(kinds, dict):
+        raise EvidenceError("evidence kinds: expected an object")
+    return read_count(data.get("runs", 1), "runs"), {str(kind): kind_from(record, f"evidence {kind}") for kind, record in kinds.items()}
 
 
 def _entry_dict(entry: PathEvidence) -> dict:

@@ -111,7 +111,11 @@ def _gathered(args: argparse.Namespace, *, max_body: int, environment: tuple[str
     if args.history is not None or not (args.summaries or args.captures):
         add_history(gathered, Path(args.history) if args.history is not None else DEFAULT_HISTORY)
     if not gathered.evidence.runs:
-        raise ConfigError("no evidence in what was read: run the gate (it keeps its history), or name summary files or --from captures")
+        passed_over = f" ({'; '.join(gathered.passed_over)})" if gathered.passed_over else ""
+        raise ConfigError(
+            f"no evidence in what was read{passed_over}: run the gate against a deployment (it keeps its history), "
+            "or name summary files or --from captures"
+        )
     return gathered
 
 

@@ -25,7 +25,8 @@ from contracts.core.contract import CONTRACT
 from contracts.core.credentials import CLIENT_SECRET_ENV, TOKEN_ENV, ConfigError, credentials_from_env
 from contracts.core.redaction import Redactor
 from contracts.judging.checks import judge_answer
-from contracts.judging.evidence import Evidence, EvidenceError
+from contracts.judging.evidence import Evidence
+from contracts.judging.evidence_form import EvidenceError
 from contracts.judging.validation import NotJSON, parse_json
 from contracts.transport.captures import Recorded, UnreadableCapture, chunks, recorded
 

@@ -12,7 +12,8 @@ from jsonschema import Draft202012Validator
 
 from contracts.core.redaction import MASK, Redactor
 from contracts.judging import evidence_form as ev
-from contracts.judging.evidence import Evidence, EvidenceError
+from contracts.judging.evidence import Evidence
+from contracts.judging.evidence_form import EvidenceError
 from contracts.judging.looks_like import credential_name, credential_value, json_type
 from contracts.judging.validation import undocumented_fields
 from contracts.transport.server import ERRORS, SAMPLE_ORGANIZATION
