@@ -387,3 +387,15 @@ def test_a_value_holding_a_lone_surrogate_is_counted_but_never_kept():
     assert read.kinds["organization"].paths["$.x"].samples == ["ok"] and read.kinds["organization"].paths["$.x"].values is None
     with pytest.raises(EvidenceError, match="steps"):
         Evidence.from_dict({**data, "kinds": {"organization": {"paths": {"$.x": {"steps": ["\ud800"]}}}}})
+
+
+def test_values_wait_for_the_redactor_of_their_own_body_even_when_the_next_body_has_another():
+    """Replay masks each exchange's credentials with a redactor of its own: a value kept from one body is asked of
+    that body's redactor, not of whichever comes next."""
+    first_secret, second_secret = "quiet-harbor-lantern", "velvet-orchard-meadow"  # nothing in their shape gives them away
+    evidence = Evidence()
+    evidence.learn("organization", {**SAMPLE_ORGANIZATION, "last": first_secret}, Redactor([first_secret]))
+    evidence.learn("organization", {**SAMPLE_ORGANIZATION, "last": "an ordinary value"}, Redactor([second_secret]))
+    text = json.dumps(evidence.as_dict())  # no final redactor: only what each body's own one said
+    assert first_secret not in text and "an ordinary value" not in text, "the member holds a secret: none of its values is kept"
+    assert paths(evidence)["$.last"]["credential"]
