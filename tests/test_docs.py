@@ -94,6 +94,7 @@ NOT_RUN: dict[tuple[str, str], str] = {
     ("docs/benchmarks.md", ".venv/bin/python benchmarks/load_overhead.py"): MEASUREMENT,
     ("docs/benchmarks.md", ".venv/bin/python -m benchmarks.gate_vs_schemathesis"): MEASUREMENT,
     ("docs/benchmarks.md", ".venv/bin/python -m benchmarks.catalogue_vs_schemathesis"): MEASUREMENT,
+    ("docs/benchmarks.md", ".venv/bin/python benchmarks/evidence_cost.py"): MEASUREMENT,
 }
 
 # -- the commands the tests below run, taken from their pages at import --------------------------------------
