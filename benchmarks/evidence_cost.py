@@ -110,6 +110,8 @@ def main() -> int:
     print("| organization body | µs per body |\n|---|---:|")
     for name, drift in SHAPES.items():
         print(f"| {name} | {per_body(bodies(drift, args.count), args.runs):.1f} |")
+    same = bodies(SHAPES["the four together, a number among them"], 1) * args.count
+    print(f"| the four together, the same body every time | {per_body(same, args.runs):.1f} |")
     print("\n| capture | replay without evidence (µs/line) | with evidence (µs/line) | evidence's share |\n|---|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as folder:
         for name, make in (("the replay benchmark's mix", replay_throughput.line), ("four members in every 200", drifting_line)):

@@ -57,8 +57,13 @@ MAX_CHECKED = 4096  # characters of a string value looked at (redacted, format-c
 _MEMO = 4096  # names and values whose reading is remembered...
 _MEMO_LENGTH = 256  # ...values no longer than this
 _SMALL = 32  # members (or items) of an object (or array) remembered by its content
+_BODY = 16 * 1024  # bytes of a body remembered whole: under load one account's organization comes back again and again
+_BODIES = 256
 _SURROGATE = re.compile("[\ud800-\udfff]")
 Touched = tuple[PathEvidence, str, str, frozenset[str]]  # an entry counted, its path as kept, the JSON type, the formats matched
+# What walking a value touched, members dropped, and the paths it was kept among: shedding paths makes a new dict
+# of them (an entry once kept stays the same object otherwise), so the trace holds while that dict is the record's.
+Trace = tuple[tuple[Touched, ...], int, dict[str, PathEvidence]]
 
 
 class Evidence:
@@ -74,8 +79,10 @@ class Evidence:
         self._names: dict[str, tuple[str, bool, bool]] = {}  # raw name -> (name as kept, masked, names a credential)
         self._readings: dict[str, tuple[bool, frozenset[str]]] = {}  # raw value -> (credential-like by its shape, formats matched)
         self._reflected: dict[tuple, Touched] = {}  # (kind, path as sent, type, value) of a scalar seen before
-        self._traced: dict[tuple, tuple[tuple[Touched, ...], int]] = {}  # (kind, path as sent, JSON text) of a member's object or array
-        self._trace: list[Touched] | None = None  # what walking the member at hand touches
+        self._traced: dict[tuple, Trace] = {}  # (kind, path as sent, JSON text) of a member's object or array
+        self._trace: list[Touched] | None = None  # what walking the member (or body) at hand touches
+        self._bodies: dict[tuple, tuple[Trace, tuple[str, ...]]] = {}  # (kind, body) seen before, and the documented objects it has
+        self._objects_seen: list[str] | None = None  # ...those of the body at hand
         self._withholding = Withholding()  # texts kept, asked of the redactor in batches
         self._checks: dict[str, Callable[[str], bool]] | None = None
         self._documented: dict[str, tuple[tuple[tuple[str, ...], str, frozenset[str]], ...]] = {}
@@ -119,7 +126,31 @@ class Evidence:
                 for path in carried:
                     record.objects[path] += 1
                 return
-        self.observe(kind, _document(body), drift, clean)
+        if len(body) > _BODY:
+            self.observe(kind, _document(body), drift, clean)
+        else:
+            self._remembered(kind, body, drift, clean)
+
+    def _remembered(self, kind: str, body: bytes, drift: Sequence[str], clean: Callable[[str], str]) -> None:
+        """`observe` a body, unless the same body was seen before, as under load one account's organization is:
+        then it is counted as it was walked, everything it touched counted again."""
+        known, seen = self._bodies.get((kind, body)), self._kinds.get(kind)
+        if known is not None and seen is not None and self._count_again(seen, known[0]):
+            seen.bodies += 1
+            for path in known[1]:
+                seen.objects[path] += 1
+            return
+        bodies, dropped = (seen.bodies, seen.dropped) if seen is not None else (0, 0)
+        self._trace, self._objects_seen = [], []
+        try:
+            self.observe(kind, _document(body), drift, clean)
+            record = self._kinds.get(kind)
+            if record is not None and record.bodies > bodies:  # an object: remembered
+                self._bodies = {} if len(self._bodies) >= _BODIES else self._bodies
+                trace = (tuple(self._trace), record.dropped - dropped, record.paths)
+                self._bodies[kind, body] = (trace, tuple(self._objects_seen))
+        finally:
+            self._trace = self._objects_seen = None
 
     def _carried_objects(self, kind: str) -> tuple[str, ...] | None:
         """The documented objects below the root that every body the schema accepts carries (each required, as is
@@ -149,6 +180,8 @@ class Evidence:
                 continue
             if keys:
                 record.objects[base] += 1
+                if self._objects_seen is not None:
+                    self._objects_seen.append(base)
             if not drift or listed.issuperset(parent):
                 continue
             kept = 0
@@ -168,12 +201,14 @@ class Evidence:
                     continue
                 shape = _shape(value)
                 if shape is None or not self._retrace(record, (kind, path, shape)):
-                    self._trace, dropped = ([] if shape is not None else None), record.dropped
+                    body_trace, self._trace, dropped = self._trace, [], record.dropped
                     self._value(record, kind, (keys, base, base), name, value, drift=True, depth=0, clean=clean, raw=path)
+                    member, self._trace = tuple(self._trace), body_trace
                     if self._trace is not None:
+                        self._trace.extend(member)
+                    if shape is not None:
                         self._traced = {} if len(self._traced) >= _MEMO else self._traced
-                        self._traced[kind, path, shape] = (tuple(self._trace), record.dropped - dropped)
-                    self._trace = None
+                        self._traced[kind, path, shape] = (member, record.dropped - dropped, record.paths)
 
     def _documented_objects(self, kind: str) -> tuple[tuple[tuple[str, ...], str, frozenset[str]], ...]:
         """Each object the schema documents (the root first): the member names leading to it, its path, its members."""
@@ -264,9 +299,18 @@ class Evidence:
         known = self._traced.get(key)
         if known is None:
             return False
-        touched, dropped = known
-        if any(record.paths.get(path) is not entry for entry, path, _, _ in touched):
-            return False  # shed since: walk it again
+        if not self._count_again(record, known):
+            return False
+        if self._trace is not None:
+            self._trace.extend(known[0])
+        return True
+
+    @staticmethod
+    def _count_again(record: KindEvidence, trace: Trace) -> bool:
+        """Count each place a value seen before touched, as it was counted then; False when paths were shed since."""
+        touched, dropped, paths = trace
+        if paths is not record.paths:
+            return False
         for entry, _, json_kind, formats in touched:
             entry.seen += 1
             entry.types[json_kind] += 1

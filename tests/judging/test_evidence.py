@@ -399,3 +399,25 @@ def test_values_wait_for_the_redactor_of_their_own_body_even_when_the_next_body_
     text = json.dumps(evidence.as_dict())  # no final redactor: only what each body's own one said
     assert first_secret not in text and "an ordinary value" not in text, "the member holds a secret: none of its values is kept"
     assert paths(evidence)["$.last"]["credential"]
+
+
+def test_remembering_bodies_and_values_seen_before_changes_no_count():
+    """A body seen before, a value seen before at the same place, an object or array with the same content: each is
+    counted again without being walked, and the evidence is what walking every body anew would give."""
+    varied = [
+        {**SAMPLE_ORGANIZATION, "region": "eu", "seats": 3, "plan": {"tier": "pro", "since": "2024-01-01"}, "tags": ["a", "b"]},
+        {**SAMPLE_ORGANIZATION, "region": "us", "seats": 3, "plan": {"tier": "pro", "since": "2024-01-01"}, "tags": []},
+        {**SAMPLE_ORGANIZATION, "region": "eu", "plan": {"tier": "free"}, "tags": ["a", 7, None], "echo": SECRET},
+        {**SAMPLE_ORGANIZATION, "region": 5, "deep": {"a": {"b": {"c": {"d": {"e": {"f": {"g": 1}}}}}}}},
+    ]
+    bodies = [body for _ in range(3) for body in varied]
+    remembered = Evidence()
+    for body in bodies:
+        remembered.answer(200, json.dumps(body).encode(), undocumented_fields("organization", body), valid=True, clean=CLEAN)
+    walked = Evidence()
+    for body in bodies:
+        alone = Evidence()
+        alone.observe("organization", body, undocumented_fields("organization", body), CLEAN)
+        walked.merge(alone, same_run=True)
+    assert remembered.as_dict() == walked.as_dict()
+    assert remembered.kinds["organization"].paths["$.region"].seen == 12 and remembered.kinds["organization"].dropped == 3
