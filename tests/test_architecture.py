@@ -64,3 +64,14 @@ def test_an_import_circle_under_type_checking_is_found(package_copy: Path):
     done = lint_imports(package_copy)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "No import circles" in done.stdout and "BROKEN" in done.stdout
+
+
+def test_offline_ways_in_import_no_http_client_and_no_test_runner():
+    """Replay and validate judge bytes they were given: the transport's HTTP stack and pytest stay out of them."""
+    code = (
+        "import sys, contracts.replay.cli, contracts.validate\n"
+        "loaded = {'requests', 'urllib3', 'werkzeug', 'pytest', 'locust'} & set(sys.modules)\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

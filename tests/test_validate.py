@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -166,3 +169,54 @@ def test_a_nonsense_cap_is_a_usage_error():
     assert done.returncode == 4 and lines(done.stderr) == [
         "error: --max-body 'lots' is not a positive size in bytes: give e.g. --max-body 10MiB, 512KiB or 1048576"
     ]
+
+
+# -- in a CI runner's surroundings: a console's encoding, a reader that goes away, signals ------------------------
+
+
+@pytest.mark.parametrize("encoding, shown", [("ascii", '"12\\u20ac \\u2713"'), ("cp1252", '"12€ \\u2713"')])
+def test_a_console_that_cannot_show_a_character_gets_it_escaped(write, encoding, shown):
+    path = write("odd.json", json.dumps(dict(SAMPLE_ORGANIZATION, costCap="12€ ✓"), ensure_ascii=False))
+    done = subprocess.run(
+        [sys.executable, "-m", "contracts", "validate", "organization", path],
+        cwd=REPO,
+        env={**os.environ, "PYTHONIOENCODING": encoding},
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr  # payload invalid, not a crash (which would exit 1 too)
+    assert done.stdout.decode(encoding) == f"{path}: $.costCap: expected number, got {shown} (string)\n"
+    err = done.stderr.decode(encoding)
+    assert "Traceback" not in err and err.splitlines()[-1] == "verdict: FAILED (exit 1: the contract is violated)"
+
+
+def test_a_reader_that_goes_away_ends_the_output_not_the_run(write):
+    path = write("many.jsonl", "".join(json.dumps(dict(SAMPLE_ORGANIZATION, costCap=str(n))) + "\n" for n in range(5_000)))
+    shell = f"set -o pipefail; {sys.executable} -m contracts validate organization --jsonl {path} | head -1"
+    done = subprocess.run(["bash", "-c", shell], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.stdout == f'{path}:1: $.costCap: expected number, got "0" (string)\n'
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
+    assert done.stderr.splitlines()[-1] == "verdict: FAILED (exit 1: the contract is violated)" and done.returncode == 1
+
+
+@pytest.mark.parametrize("sent, said", [(signal.SIGTERM, "interrupted by SIGTERM"), (signal.SIGINT, "interrupted by SIGINT (Ctrl-C)")])
+def test_a_signal_ends_the_run_with_what_was_checked_and_exit_2(sent, said):
+    command = [sys.executable, "-m", "contracts", "validate", "organization", "--jsonl", "-"]
+    child = subprocess.Popen(
+        command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        assert child.stdin is not None
+        child.stdin.write((VALID_ORGANIZATION + "\n").encode() * 3)
+        child.stdin.flush()  # the input stays open: it waits for more
+        time.sleep(1.5)
+        os.killpg(child.pid, sent)
+        out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 2 and out == b""
+    said_lines = lines(err)
+    assert said_lines[0] == said and said_lines[1].endswith("organization payloads checked, 0 invalid") and len(said_lines) == 3
+    assert said_lines[2] == "verdict: INTERRUPTED (exit 2: interrupted before the end: what ran so far is shown)"

@@ -60,12 +60,19 @@ class Credentials:
         return Credentials.bearer(bogus) if self.scheme == "bearer" else Credentials.basic(self.client_id, bogus)
 
     def secret_values(self) -> list[str]:
-        """The secret itself; `redaction.Redactor` derives every encoded form (the Basic header's too)."""
-        raw = self.token if self.scheme == "bearer" else self.client_secret
-        return [raw] if raw else []
+        """The secret itself and the credential as sent on the wire (for Basic, the base64 of `id:secret`): each a
+        secret in its own right, whose every encoded form `redaction.Redactor` masks (a base64 of that base64 too)."""
+        if self.scheme == "bearer":
+            return [self.token] if self.token else []
+        wire = self.authorization().removeprefix("Basic ")
+        return [self.client_secret, wire] if self.client_secret else []
 
     def describe(self) -> str:
         return "bearer token" if self.scheme == "bearer" else f"HTTP Basic for client {self.client_id!r}"
+
+    def environment_names(self) -> str:
+        """Where the run's own credentials of this scheme come from: what to check when they are refused."""
+        return TOKEN_ENV if self.scheme == "bearer" else f"{CLIENT_ID_ENV} + {CLIENT_SECRET_ENV}"
 
 
 def check_secret(name: str, value: str) -> str:

@@ -54,9 +54,17 @@ def verdict(code: int | None) -> str:
     return "INTERRUPTED" if code == INTERRUPTED else "NOT VERIFIED"
 
 
-def verdict_line(code: int) -> str:
-    """The last words of every way in, e.g. `verdict: FAILED (exit 1: the contract is violated)`."""
-    return f"verdict: {verdict(code)} (exit {code}: {MEANINGS.get(code, 'an exit status of its own')})"
+def verdict_line(code: int, *, judged: int | None = None) -> str:
+    """The last words of every way in, e.g. `verdict: FAILED (exit 1: the contract is violated)`. `judged`: the run's
+    own code, where outputs that could not be written made it another (73); the verdict that stands is said too."""
+    line = f"verdict: {verdict(code)} (exit {code}: {_meaning(code)})"
+    if judged is not None and judged != code:
+        line += f"; the verdict that stands: {verdict(judged)} (exit {judged}: {_meaning(judged)})"
+    return line
+
+
+def _meaning(code: int) -> str:
+    return MEANINGS.get(code, "an exit status of its own")
 
 
 def with_outputs_lost(code: int) -> int:

@@ -21,3 +21,6 @@ def format_size(size: int) -> str:
         if size >= factor and size % factor == 0:
             return f"{size // factor} {unit}"
     return f"{size} bytes"
+
+
+REASON_LIMIT = 200  # characters of a reason phrase kept: it may be 64 KiB long, and nobody needs more than this of it

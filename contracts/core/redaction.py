@@ -28,14 +28,35 @@ _ANCHOR = 7  # anchors taken every FRAGMENT - _ANCHOR + 1 characters: one lies i
 _STEP = FRAGMENT - _ANCHOR + 1
 
 _RESERVED = ":/?#[]@!$&'()*+,;="  # RFC 3986 reserved characters, which some encoders keep
-# A line break (raw, or as a JSON/repr escape), with the spaces around it: a secret may be wrapped there.
-# It starts only where a run of blanks starts (the lookbehind), so a megabyte of spaces is scanned once, not once per space.
-_BREAK = re.compile(r"(?<![ \t])(?:[ \t]*(?:\r\n|\r|\n|\\r\\n|\\n|\\r)[ \t]*)+")
+# Line breaks (raw, or as JSON/repr escapes) with nothing but blanks between them: a secret may be wrapped there. The
+# blanks around a run are taken by hand (`_breaks`): a pattern that begins with `[ \t]*` is tried at every position of
+# the text, and over a run of blanks at every blank of it.
+_BREAK_RUN = re.compile(r"(?:\r\n|\r|\n|\\r\\n|\\n|\\r)(?:[ \t]*(?:\r\n|\r|\n|\\r\\n|\\n|\\r))*")
 _HEX_ESCAPE = re.compile(r"%[0-9A-F]{2}")
 
 
+def _breaks(text: str) -> list[tuple[int, int]]:
+    """The spans of line breaks in `text`, each with the blanks on either side of it, in order, never overlapping."""
+    spans: list[tuple[int, int]] = []
+    for match in _BREAK_RUN.finditer(text):
+        start, end = match.start(), match.end()
+        while start > 0 and text[start - 1] in " \t" and (not spans or start > spans[-1][1]):
+            start -= 1
+        while end < len(text) and text[end] in " \t":
+            end += 1
+        if spans and start <= spans[-1][1]:  # only blanks between this run and the last: one span
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
 def _collapse(text: str) -> str:
-    return _BREAK.sub("", text)
+    kept, position = [], 0
+    for start, end in _breaks(text):
+        kept.append(text[position:start])
+        position = end
+    return "".join(kept) + text[position:]
 
 
 def _json_forms(value: str) -> set[str]:
@@ -175,7 +196,7 @@ def _extend(text: str, hit: int, form: str, offset: int) -> tuple[int, int]:
 def _without_breaks(text: str) -> tuple[str, Callable[[int, int], tuple[int, int]]]:
     """`text` with line breaks (and the spaces around them) removed, and a function taking a span of that
     text back to the span of `text` it came from."""
-    removed = [(m.start(), m.end()) for m in _BREAK.finditer(text)]
+    removed = _breaks(text)
     if not removed:
         return text, lambda start, end: (start, end)
     kept_starts, shifts, parts, position, shift = [0], [0], [], 0, 0

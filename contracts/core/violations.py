@@ -8,7 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 
-_GOT_LIMIT = 80
+_GOT_LIMIT = 80  # characters of a value from the target shown in a violation
+_WORDS_LIMIT = 240  # a description in our own words ("invalid JSON (… at line 1 column 2)") is kept whole up to this
+_VALUE_STARTS = (*'"{[-0123456789', "true", "false", "null")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -78,7 +80,9 @@ class Violation:
 
     def render(self, clean: Callable[[str], str] = _as_is) -> str:
         """The one-line form, with target text passed through `clean` (redaction) before it is cut."""
-        return f"{shorten(clean(self.path), _PATH_LIMIT)}: expected {self.expected}, got {shorten(clean(self.got), _GOT_LIMIT)}"
+        got = clean(self.got)
+        limit = _GOT_LIMIT if got.startswith(_VALUE_STARTS) else _WORDS_LIMIT  # a value is cut; our words are not
+        return f"{shorten(clean(self.path), _PATH_LIMIT)}: expected {self.expected}, got {shorten(got, limit)}"
 
     def __str__(self) -> str:
         return self.render()
@@ -93,8 +97,12 @@ class ContractViolation(AssertionError):
         super().__init__(listing(where, self.violations, clean))
 
 
+LISTED = 20  # violations listed in one failure's text; a body of 20,000 undocumented fields must not flood a console
+
+
 def listing(where: str, violations: list[Violation] | tuple[Violation, ...], clean: Callable[[str], str] = _as_is) -> str:
-    """`where: N contract violations` and one indented line per violation."""
+    """`where: N contract violations` and one indented line per violation, the first LISTED of them."""
     count = len(violations)
-    lines = "\n".join(f"  {v.render(clean)}" for v in violations)
-    return f"{where}: {count} contract violation{'s' if count != 1 else ''}\n{lines}"
+    lines = "\n".join(f"  {v.render(clean)}" for v in violations[:LISTED])
+    more = f"\n  … and {count - LISTED:,} more: see the report" if count > LISTED else ""
+    return f"{where}: {count:,} contract violation{'s' if count != 1 else ''}\n{lines}{more}"

@@ -3,11 +3,14 @@ record, the console's coverage lines, and at the end the three files, whole, wit
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
 import pytest
+from _pytest.junitxml import xml_key
 
 from contracts.core import exits
 from contracts.core.coverage import TestResult
@@ -16,7 +19,7 @@ from contracts.gate.run import GateRun
 from contracts.gate.selection import OFFLINE_MARKER
 from contracts.gate.target import EXCHANGES, PROVOKED
 from contracts.reporting.html import exchange_html, summary_sections
-from contracts.reporting.page import FOLDED_OUTCOMES, SCRIPT, STYLE
+from contracts.reporting.page import FOLDED_OUTCOMES, SCRIPT, STYLE, run_count_html
 from contracts.reporting.record import not_verified_line, summary_text
 
 _TARGET_FILE = Path(__file__).with_name("target.py").resolve()
@@ -80,7 +83,10 @@ class GateOutputs:
         sections = summary_sections(run.record, run.show)
         sections.insert(1, run.regression.html(run.record, run.show))  # since the baseline, known violations, history
         prefix.append(STYLE + run.redact("".join(sections)))
-        postfix.append(run.redact(run.folded.html(run.offline_in_table)) + SCRIPT)
+        tests = sum(run.record.counts.values())
+        against_target = sum(len(results) for results in run.record.results.values())
+        count = run_count_html(tests, against_target, time.time() - run.record.started)
+        postfix.append(run.redact(run.folded.html(run.offline_in_table)) + count + SCRIPT)
 
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
         cells[:] = [cell for cell in cells if "Links" not in cell]  # the gate links nothing: an empty column
@@ -107,16 +113,29 @@ class GateOutputs:
 
     # -- the end of the run -----------------------------------------------------------------------------
 
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        _render_page_in_memory(session.config, self._page_rendered)
+        _guard_junit_writer(session.config, self._junit_failed)
+
+    def _page_rendered(self, page: str) -> None:
+        self.run.page = page
+
+    def _junit_failed(self, exc: OSError) -> None:
+        """What JUnit wrote is cut short: never published."""
+        staged = self.run.paths.staged_junit
+        self.run.outputs.failed(staged, exc)
+        staged.unlink(missing_ok=True)
+
     @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int):
-        """After pytest-html and JUnit wrote into the private folder: the files go to their places whole, then the
-        summary with the run's final exit status (which says so when a file could not be written)."""
+        """After pytest-html rendered its page and JUnit wrote into the private folder: the files go to their places
+        whole, then the summary with the run's final exit status (which says so when a file could not be written)."""
         result = yield
         run = self.run
         run.signals.hold()
-        run.outputs.publish(run.paths.staged_html, run.paths.html)
-        run.outputs.publish(run.paths.staged_junit, run.paths.junit)
-        _point_writers_at(session.config, run.paths.html, run.paths.junit)
+        html = run.page is not None and run.outputs.write_text(run.paths.html, run.page)
+        junit = run.paths.staged_junit.exists() and run.outputs.publish(run.paths.staged_junit, run.paths.junit)
+        _point_writers_at(session.config, run.paths.html if html else None, run.paths.junit if junit else None)
         self.write_summary(session)
         # Only runs that checked the target to the end are kept: others would make a misleading `--baseline last`.
         complete = run.error is None and not run.record.stopped and not run.signals.received and bool(run.record.selected)
@@ -130,6 +149,7 @@ class GateOutputs:
         if run.signals.received:  # also before the session started, when no sessionfinish said so
             run.record.interrupted, run.record.stopped = True, f"interrupted by {run.signals.received}"
         code = int(session.exitstatus) if session is not None else int(exit_status or 0)
+        run.judged_exit = code
         run.record.exit_status = exits.with_outputs_lost(code) if run.outputs.problems else code
         run.summary_written = run.outputs.write_text(run.paths.summary, summary_text(run.record, run.show))
         if not run.summary_written:
@@ -142,6 +162,8 @@ class GateOutputs:
         show = run.show
         if run.record.stopped:
             tr.write_line(show(run.record.stopped), red=True, bold=True)
+        if run.record.cause:
+            tr.write_line(show(f"cause: {run.record.cause}"), red=True, bold=True)
         if run.record.drift:
             tr.write_sep("-", "contract drift: undocumented fields (allowed; --strict-fields fails on them)")
             drift = sorted(run.record.drift.items())
@@ -170,7 +192,7 @@ class GateOutputs:
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None and code is not None:
             markup = {"green": True} if code == exits.HONOURED else {"red": True}
-            reporter.write_line(exits.verdict_line(code), bold=True, **markup)
+            reporter.write_line(exits.verdict_line(code, judged=run.judged_exit), bold=True, **markup)
             for line in run.outputs.lines():
                 reporter.write_line(run.show(line), red=line.startswith("outputs not written"))
         run.close()
@@ -192,9 +214,11 @@ def _test_result(
     outcome = "error" if report.when == "setup" and report.failed else report.outcome
     judged = item.stash.get(EXCHANGES, [])
     provoked = item.stash.get(PROVOKED, None)
-    not_provoked = provoked if provoked is not None and provoked.got != status else None
+    not_provoked = provoked if provoked is not None and provoked.got != status and not provoked.refused else None
     violations = [v.render(clean) for entry in judged for v in entry.violations]
     reasons = [not_provoked.reason()] if not_provoked is not None else []
+    if provoked is not None and provoked.refused:
+        reasons.append(provoked.refused)  # not attempted, not "not provoked": the status could not be asked for
     if violations:
         reasons.append("; ".join(violations))
     elif outcome != "passed" and not reasons and call.excinfo is not None:
@@ -223,14 +247,50 @@ def _shorten(text: str, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _point_writers_at(config: pytest.Config, html: Path, junit: Path) -> None:
-    """pytest-html and JUnit name the file they wrote on the console; they wrote the private copies, the reader wants
-    the real ones."""
+def _is_page_writer(plugin: object) -> bool:
+    return hasattr(plugin, "_report_path") and hasattr(plugin, "_write_report")  # pytest-html's report
+
+
+def _render_page_in_memory(config: pytest.Config, keep: Callable[[str], None]) -> None:
+    """pytest-html writes its page in place, which a full disk cuts short: it hands the page over instead, and the
+    gate writes it whole (or says why not)."""
     for plugin in config.pluginmanager.get_plugins():
-        if hasattr(plugin, "_report_path"):  # pytest-html's report
-            plugin._report_path = html
-        elif type(plugin).__name__ == "LogXML" and hasattr(plugin, "logfile"):
-            plugin.logfile = str(junit)
+        if _is_page_writer(plugin):
+            plugin._write_report = keep  # type: ignore[attr-defined]
+
+
+def _guard_junit_writer(config: pytest.Config, failed: Callable[[OSError], None]) -> None:
+    """JUnit's writer raises when its file cannot be written (a full disk, a file-size limit): a traceback, and the
+    session-finish hooks after it skipped, pytest-html's among them. Its failure becomes a problem line instead."""
+    writer = config.stash.get(xml_key, None)
+    for hook in config.hook.pytest_sessionfinish.get_hookimpls():
+        if writer is not None and hook.plugin is writer:
+            hook.function = functools.partial(_guarded, hook.function, failed)  # type: ignore[misc]  # pluggy calls it
+
+
+def _guarded(write: Callable[[], object], failed: Callable[[OSError], None]) -> None:
+    try:
+        write()
+    except OSError as exc:
+        failed(exc)
+
+
+def _point_writers_at(config: pytest.Config, html: Path | None, junit: Path | None) -> None:
+    """pytest-html and JUnit name the file they wrote on the console; they wrote (or rendered) private copies, the
+    reader wants the real ones. One whose file was not written says nothing: it would name a file that is not there."""
+    manager = config.pluginmanager
+    for plugin in manager.get_plugins():
+        if _is_page_writer(plugin):
+            if html is None:
+                manager.unregister(plugin)
+            else:
+                plugin._report_path = html  # type: ignore[attr-defined]
+    writer = config.stash.get(xml_key, None)
+    if writer is not None and junit is None:
+        manager.unregister(writer)
+        del config.stash[xml_key]  # junitxml's unconfigure would unregister it again
+    elif writer is not None:
+        writer.logfile = str(junit)
 
 
 def _html_extra(content: str) -> dict:

@@ -1,8 +1,8 @@
 """The pytest plugin behind `suites/`: its options, and the hooks that run the gate from configuration to the end.
 
-Loaded with `-p contracts.gate.plugin` from pytest.ini, so its options parse like pytest's own (`--request-timeout 5`,
-not only `--request-timeout=5`); it acts only where the ini file says `contract_gate = true`. The run's state lives
-in `GateRun`, the `target` fixture's object in `target`, what the run writes in `outputs`."""
+Loaded as a `pytest11` entry point (pyproject.toml), so its options parse like pytest's own (`--scenarios FILE`, not only
+`--scenarios=FILE`, see `ini`) wherever pytest runs; it acts only where the ini file says `contract_gate = true`. The
+run's state lives in `GateRun`, the `target` fixture's object in `target`, what the run writes in `outputs`."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ import pytest
 from contracts.core import exits
 from contracts.core.contract import CONTRACT
 from contracts.core.limits import format_size
+from contracts.gate import ini
 from contracts.gate.outputs import GateOutputs
 from contracts.gate.run import GateRun, output_paths
 from contracts.gate.selection import GATE_SWITCH, OFFLINE_MARKER, OFFLINE_SUITES, checks_target_only
 from contracts.gate.target import Target
 from contracts.settings import options
 from contracts.settings.config import DEFAULT_REQUIRED
-from contracts.transport.http import TargetBrokeProtocol, TargetClient, TargetUnreachable
+from contracts.transport.http import ProxyRefused, TargetBrokeProtocol, TargetClient, TargetUnreachable
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,6 +51,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("contract_baseline", "baseline, as --baseline (a path relative to the ini file, or 'last')", default="")
     parser.addini("contract_known_violations", "known-violations file, as --known-violations (relative to the ini file)", default="")
     parser.addini("contract_require", "required statuses, as --require", default=DEFAULT_REQUIRED)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
+    ini.settle(early_config, args)  # `--scenarios /abs/file.toml`: pytest took the file for a test path when it looked for an ini
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -138,6 +144,8 @@ class Gate:
         run.client = TargetClient(settings)
         try:
             run.client.probe()
+        except ProxyRefused as exc:  # the proxy's, not the target's: nothing about the target can be concluded
+            self._stop(session, f"bad configuration: {exc}", exits.BAD_CONFIGURATION)
         except TargetUnreachable as exc:
             # One diagnosis for the whole run instead of one timeout per test; reports are still written.
             self._stop(session, f"target unreachable: {exc}", exits.UNREACHABLE)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from contracts.core import exits
-from contracts.core.credentials import ConfigError
+from contracts.core.credentials import ConfigError, Credentials
 from contracts.core.exchange import Exchange
 from contracts.core.printable import printable
 from contracts.core.redaction import Redactor, cookie_values
@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
 @dataclasses.dataclass(frozen=True)
 class OutputPaths:
-    """Where the run's three outputs go, and where pytest-html and JUnit write them first (a private folder), so
-    that only whole files reach the reports folder."""
+    """Where the run's three outputs go, and where JUnit writes first (a private folder; pytest-html renders into
+    memory), so that only whole files reach the reports folder."""
 
     html: Path
     junit: Path
@@ -91,6 +91,9 @@ class GateRun:
         self.signals = InterruptOnSignals()  # SIGTERM (a CI timeout) ends the run like Ctrl-C, reports written
         self.signals.install()
         self.summary_written = False
+        self.refusing: dict[Credentials, bool] = {}  # credentials -> whether a plain request with them got 401
+        self.page: str | None = None  # report.html as pytest-html rendered it, written whole at the end
+        self.judged_exit: int | None = None  # the exit status before outputs that could not be written changed it
         self.folded = FoldedTests()  # offline property tests kept out of the report's results table
         self.offline_in_table: Counter[str] = Counter()  # … and those shown in it (they did not pass)
         _hide_base_url_credentials(config)
@@ -117,6 +120,20 @@ class GateRun:
         for value in cookie_values(exchange.response_headers):
             self.redact.add(value)
         self.record.elapsed.setdefault(exchange.status, []).append(exchange.elapsed)
+
+    def answered_plain(self, credentials: Credentials, status: int) -> None:
+        """A plain request (no `Prefer`, no scenario's extras) with these credentials got `status`: 401 means the target
+        refuses the credentials themselves. The run's own refused are the run's cause, or a stale CI secret would
+        read as a broken deploy."""
+        self.refusing[credentials] = status == 401
+        assert self.settings is not None
+        if status != 401 or credentials != self.settings.credentials:
+            return
+        self.record.cause = (
+            f"the target refused the configured credentials ({credentials.describe()} from {credentials.environment_names()}) "
+            "with 401: check that secret (rotated or wrong?); if it is current, the deployment refuses valid credentials. "
+            "Statuses asked for with them were not attempted because of it, not because the target ignores Prefer"
+        )
 
     def judged(self, status: int | None, exchange: Exchange, verdict: Verdict) -> tuple[list[Violation], list[Violation]]:
         """Record one verdict: its drift and violations, sorted into new and known ones."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import pytest
 
@@ -13,6 +13,7 @@ from contracts.core.violations import ContractViolation, Violation
 from contracts.gate.run import GateRun
 from contracts.judging.checks import Expectation, judge
 from contracts.settings.config import Settings
+from contracts.settings.scenarios import Scenario
 from contracts.transport.http import TargetBrokeProtocol, TargetUnreachable
 
 
@@ -34,9 +35,10 @@ class Provocation:
     status: int
     how: str
     got: int
+    refused: str = ""  # the credentials it carried were refused (401): the status could not be asked for
 
     def reason(self) -> str:
-        return f"target answered {self.got} to {self.how}"
+        return self.refused or f"target answered {self.got} to {self.how}"
 
 
 EXCHANGES = pytest.StashKey[list[Judged]]()
@@ -64,14 +66,15 @@ class Target:
         judged for its own (an undocumented one is a violation), then the test skips: the status is *not
         provoked*, never passed."""
         scenario = self.settings.scenarios.get(status)
+        credentials = scenario.credentials if scenario is not None and scenario.credentials else self.settings.credentials
         if scenario is None:
             exchange = self.get(prefer_status=status)
             how = f"'Prefer: code={status}' (it does not honour Prefer; --scenarios says how to provoke {status})"
         else:
-            credentials = scenario.credentials or self.settings.credentials
             exchange = self._send(credentials, headers=scenario.headers, query=scenario.query)
             how = scenario.describe()
-        provocation = Provocation(status, how, exchange.status)
+        refused = self._refused(status, scenario, credentials) if exchange.status == 401 else ""
+        provocation = Provocation(status, how, exchange.status, refused)
         self._item.stash[PROVOKED] = provocation
         if exchange.status != status:
             self.verify(exchange, None)
@@ -84,7 +87,20 @@ class Target:
         credentials = {"configured": self.settings.credentials, "wrong": self.settings.credentials.wrong(), "none": None}[auth]
         return self._send(credentials, prefer_status=prefer_status)
 
-    def _send(self, credentials: Credentials | None, **extras) -> Exchange:
+    def _refused(self, status: int, scenario: Scenario | None, credentials: Credentials) -> str:
+        """Why `status` could not be asked for when the credentials the request carried are refused themselves: a
+        plain request with them gets 401 too (asked once a run). A stale secret, not a target that ignores `Prefer` or
+        the scenario; "" when only the provoking request got 401 (judged as such: not provoked)."""
+        if credentials not in self._run.refusing:
+            self._send(credentials)  # the plain request, shown with this test's exchanges
+        if not self._run.refusing[credentials]:
+            return ""
+        if scenario is not None and scenario.credentials is not None:
+            return f"the target refused the {status} scenario's credentials ({scenario.credential_source}) with 401: check that secret"
+        names = self.settings.credentials.environment_names()
+        return f"the target refused the configured credentials ({names}) with 401, so {status} could not be asked for"
+
+    def _send(self, credentials: Credentials | None, **extras: Any) -> Exchange:
         assert self._run.client is not None  # made before the first test, once the target answered
         try:
             exchange = self._run.client.get_organization(credentials=credentials, **extras)
@@ -101,6 +117,8 @@ class Target:
             raise ContractViolation(broke.where, [broke.violation], self._run.show)
         self._judged.append(Judged(exchange))
         self._run.exchanged(exchange)
+        if credentials is not None and not any(extras.values()):  # a plain request: do the credentials themselves pass?
+            self._run.answered_plain(credentials, exchange.status)
         return exchange
 
     def verify(self, exchange: Exchange, status: int | None) -> None:

@@ -9,8 +9,9 @@ number, as JSON Schema counts them), the formats its strings matched, its distin
 
 Every way in hands each judged answer to `answer`: a body without drift that the schema accepts is only counted
 (the denominator of "seen in 412 of 412 bodies"); only a body with drift, or one the schema refuses, is parsed
-and walked, and there a value seen before at the same place (a scalar, or a small object or array with the same
-content) is only counted again: it already shows in the values, range and samples. A target chooses what it sends, so everything kept is bounded (`evidence_form`) and passed through
+and walked. A body seen before whole, or a value seen before at the same place (a scalar, or a small object or
+array with the same content), is only counted again: it already shows in the values, range and samples. A target
+chooses what it sends, so everything kept is bounded (`evidence_form`) and passed through
 the redactor first: a member's name or value is target text. A member whose name looks like a credential
 (`apiToken`), or any of whose values does (`looks_like`), or that the redactor changed, keeps no values and no
 samples at all (`withholding` asks the redactor in batches); a member whose name the redactor changed is kept

@@ -23,25 +23,38 @@ OTHER_PATHS = "(other paths)"
 
 
 def judged(
-    status: int, content_type: str, body: bytes, strict_fields: frozenset[str] = frozenset(), truncated_at: int | None = None
+    status: int,
+    content_type: str,
+    body: bytes,
+    strict_fields: frozenset[str] = frozenset(),
+    truncated_at: int | None = None,
+    reason: str = "",
 ) -> Verdict:
-    """Every violation of one response, judged by the gate's checks for the status it came with, and its drift."""
+    """Every violation of one response, judged by the gate's checks for the status it came with (and its reason phrase,
+    which a status violation quotes as the gate's does), and its drift."""
     if len(body) <= CACHED_BODY:
-        return _judged_cached(status, content_type, body, strict_fields, truncated_at)
-    return judge_answer(status, content_type, body, strict_fields, truncated_at=truncated_at)
+        return _judged_cached(status, content_type, body, strict_fields, truncated_at, reason)
+    return judge_answer(status, content_type, body, strict_fields, reason, truncated_at=truncated_at)
 
 
 def judge(
-    status: int, content_type: str, body: bytes, strict_fields: frozenset[str] = frozenset(), truncated_at: int | None = None
+    status: int,
+    content_type: str,
+    body: bytes,
+    strict_fields: frozenset[str] = frozenset(),
+    truncated_at: int | None = None,
+    reason: str = "",
 ) -> tuple[Violation, ...]:
     """Every violation of one response (`judged` without its drift)."""
-    return judged(status, content_type, body, strict_fields, truncated_at).violations
+    return judged(status, content_type, body, strict_fields, truncated_at, reason).violations
 
 
 @lru_cache(maxsize=256)
-def _judged_cached(status: int, content_type: str, body: bytes, strict_fields: frozenset[str], truncated_at: int | None) -> Verdict:
+def _judged_cached(
+    status: int, content_type: str, body: bytes, strict_fields: frozenset[str], truncated_at: int | None, reason: str
+) -> Verdict:
     # Under load the same answer comes back again and again (one account's organization changes rarely).
-    return judge_answer(status, content_type, body, strict_fields, truncated_at=truncated_at)
+    return judge_answer(status, content_type, body, strict_fields, reason, truncated_at=truncated_at)
 
 
 def _bounded(text: str, limit: int = TEXT_LIMIT) -> str:

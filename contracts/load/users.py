@@ -30,10 +30,10 @@ from locust.runners import STATE_RUNNING, STATE_SPAWNING, STATE_STOPPED, MasterR
 from contracts.core import exits
 from contracts.core.contract import OPERATION_PATH, TOOL, VERSION
 from contracts.core.credentials import ConfigError, Credentials, credentials_from_env
-from contracts.core.limits import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
+from contracts.core.limits import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, REASON_LIMIT
 from contracts.core.redaction import Redactor
 from contracts.lifecycle.outputs import Outputs
-from contracts.load.report import load_record, write_load_reports
+from contracts.load.report import REPORT_FILE, SUMMARY_FILE, load_record, write_load_reports
 from contracts.load.tally import LoadTally, failure_name, judged
 from contracts.reporting.console import stderr
 from contracts.reporting.record import RunRecord
@@ -77,6 +77,9 @@ class LoadRun:
         self.tally = LoadTally()
         self.worker_snapshots: dict[str, dict] = {}  # master: the latest cumulative counts of each worker
         self.final_reports: set[str] = set()  # master: workers whose last report was sent after they stopped
+        self.judged_exit: int | None = None  # the exit status before outputs that could not be written changed it
+        self.outputs = Outputs([REPORTS_DIR / REPORT_FILE, REPORTS_DIR / SUMMARY_FILE])
+        self.finished = False  # the final outputs are written: a later stop or quit must not write over them
 
     def configure(self, options: Any) -> None:
         """Read when a test starts: a worker gets the master's options only then."""
@@ -107,10 +110,12 @@ class LoadRun:
             **(scenario.headers if scenario is not None else {}),
         }
 
-    def verdict(self, status: int, content_type: str, body: bytes, truncated_at: int | None = None) -> ContractFailure | None:
+    def verdict(
+        self, status: int, content_type: str, body: bytes, truncated_at: int | None = None, reason: str = ""
+    ) -> ContractFailure | None:
         if not self.judging:
             return None
-        violations, drift = judged(status, content_type, body, self.strict_fields, truncated_at)
+        violations, drift = judged(status, content_type, body, self.strict_fields, truncated_at, reason[:REASON_LIMIT])
         self.tally.observe(status, violations, content_type, body, self.redact, drift=drift, whole=truncated_at is None)
         return ContractFailure(failure_name(status, violations, self.redact)) if violations else None
 
@@ -154,6 +159,7 @@ def add_options(parser: Any) -> None:
 @events.init.add_listener
 def start(environment: Environment, **_: Any) -> None:
     global _run
+    _quiet_ctrl_c()
     runner = environment.runner
     try:
         credentials = credentials_from_env()
@@ -169,6 +175,8 @@ def start(environment: Environment, **_: Any) -> None:
             raise ConfigError("no target: give --host (or LOCUST_HOST), e.g. --host https://staging.example.com")
         _run = LoadRun(environment, credentials)
         _run.configure(environment.parsed_options)
+        if not isinstance(runner, WorkerRunner):
+            _run.outputs.clear()  # an earlier run's reports are never taken for this run's, however this one ends
     except ConfigError as exc:
         # One line and the table's exit code, before any user starts; not a traceback.
         stderr().line(f"error: {exc}")
@@ -190,6 +198,13 @@ def test_started(environment: Environment, **_: Any) -> None:
     run.tally = LoadTally()
     run.worker_snapshots.clear()
     run.final_reports.clear()
+
+
+def _quiet_ctrl_c() -> None:
+    """Ctrl-C raises KeyboardInterrupt wherever gevent's hub runs, which prints it as an error before Locust shuts down
+    (as for SIGTERM: the final outputs, marked interrupted). Not an error: the hub still passes it on, printing nothing."""
+    hub = gevent.get_hub()
+    hub.NOT_ERROR = (*hub.NOT_ERROR, KeyboardInterrupt)
 
 
 def check_share(value: object) -> float:
@@ -227,7 +242,8 @@ def receive_counts(client_id: str, data: dict, **_: Any) -> None:
 
 @events.test_stop.add_listener
 def test_stopped(environment: Environment, **_: Any) -> None:
-    write_reports(environment, Outputs())  # a stop in the web UI: the reports so far, the run goes on
+    if _run is not None and not _run.finished:
+        write_reports(environment, Outputs())  # a stop in the web UI: the reports so far, the run goes on
 
 
 @events.quitting.add_listener
@@ -235,16 +251,17 @@ def quitting(environment: Environment, **_: Any) -> None:
     """After the workers' last reports: the final outputs, the verdict line and the exit code (else Locust's own,
     1 on any failure). A run that quits while users still run was stopped by SIGINT or SIGTERM: interrupted."""
     runner = environment.runner
-    if isinstance(runner, WorkerRunner) or _run is None or not _run.judging:
-        return
+    if isinstance(runner, WorkerRunner) or _run is None or not _run.judging or _run.finished:
+        return  # Locust fires it again after SIGTERM's shutdown: the outputs of the first stand
     interrupted = runner is not None and runner.state in (STATE_RUNNING, STATE_SPAWNING)  # a planned end stops them first
-    outputs = Outputs()
+    outputs = _run.outputs
     record = write_reports(environment, outputs, interrupted=interrupted)
     if record is None or record.exit_status is None:
         return
+    _run.finished = True
     environment.process_exit_code = record.exit_status
     console = stderr()
-    console.line(exits.verdict_line(record.exit_status))
+    console.line(exits.verdict_line(record.exit_status, judged=current_run().judged_exit))
     for line in outputs.lines():
         console.line(current_run().redact(line))
 
@@ -264,6 +281,7 @@ def write_reports(environment: Environment, outputs: Outputs, *, interrupted: bo
         missing_reports=[w for w in workers if w not in run.final_reports] if isinstance(runner, MasterRunner) else [],
         interrupted=interrupted,
     )
+    run.judged_exit = record.exit_status
     write_load_reports(REPORTS_DIR, record, run.redact, outputs)
     return record
 
@@ -322,11 +340,18 @@ class ContractUser(FastHttpUser):
                 return
             response.request_meta["response_time"] = (time.perf_counter() - started) * 1000
             response.request_meta["response_length"] = len(body)
-            failure = run.verdict(response.status_code, response.headers.get("Content-Type", "") or "", body, truncated_at)
+            content_type = response.headers.get("Content-Type", "") or ""
+            failure = run.verdict(response.status_code, content_type, body, truncated_at, _reason(response))
             if failure is None:
                 response.success()
             else:
                 response.failure(failure)
+
+
+def _reason(response: Any) -> str:
+    """The reason phrase of the status line (geventhttpclient keeps it as `status_message`), as the gate reads it."""
+    raw = getattr(getattr(response, "_response", None), "status_message", None)
+    return raw.decode("latin-1") if isinstance(raw, bytes) else str(raw or "")
 
 
 _DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS, "": 0, "identity": 0}  # zlib window bits, 0: as sent

@@ -93,8 +93,9 @@ def run_propose(args: argparse.Namespace) -> int:
             console.line(
                 f"review {out_dir / 'SUMMARY.md'}, then apply it: git apply {out_dir / 'proposal.diff'} (or propose again with --apply)"
             )
-        code = _code(proposal, gathered, outputs)
-        console.line(exits.verdict_line(code))
+        judged = _code(proposal, gathered)
+        code = exits.with_outputs_lost(judged) if outputs.problems else judged
+        console.line(exits.verdict_line(code, judged=judged))
         for line in outputs.lines():
             console.line(clean(line))
     return code
@@ -152,9 +153,9 @@ def _required(required: bool) -> str:
     return "required" if required else "optional"
 
 
-def _code(proposal: Proposal, gathered: Gathered, outputs: Outputs) -> int:
-    code = exits.VIOLATED if not proposal.proof.holds else exits.UNREADABLE_INPUT if gathered.unreadable else exits.HONOURED
-    return exits.with_outputs_lost(code) if outputs.problems else code
+def _code(proposal: Proposal, gathered: Gathered) -> int:
+    """The exit status the proposal and the inputs give, before any output could not be written."""
+    return exits.VIOLATED if not proposal.proof.holds else exits.UNREADABLE_INPUT if gathered.unreadable else exits.HONOURED
 
 
 def add_propose_command(commands: argparse._SubParsersAction) -> None:

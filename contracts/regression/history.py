@@ -67,9 +67,12 @@ def state(entry: dict) -> str:
 
 
 def history_strip_html(runs: list[dict]) -> str:
-    """One row of squares per documented status, oldest run left, this run right; inline SVG, no external assets."""
+    """One row of squares per documented status, oldest run left, this run right; inline SVG, no external assets.
+    With no earlier run, one compact line instead: a strip of one column says nothing and pushes the table down."""
     if not runs:
         return ""
+    if len(runs) == 1:
+        return '<p class="history-strip" style="margin:4px 0">History: the first run against this target; the strip of runs starts with the next.</p>'
     size, gap, label = 14, 3, 40
     width = label + len(runs) * (size + gap)
     rows = []

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from contracts.core.credentials import ConfigError
 from contracts.core.violations import Violation
+from contracts.reporting.files import write_whole
 
 FORMAT = 1
 Identity = tuple[int, str, str]  # (status, check, path): what makes two violations the same one
@@ -81,5 +82,5 @@ def _valid(entry: object) -> bool:
 def write_known(path: Path, seen: dict[Identity, str]) -> None:
     """Every violation of this run (with one example line each, for people), sorted so a diff reads well."""
     entries = [{**as_entry(k), "example": example} for k, example in sorted(seen.items())]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"format": FORMAT, "known_violations": entries}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps({"format": FORMAT, "known_violations": entries}, indent=2, ensure_ascii=False) + "\n"
+    write_whole(path, text.encode("utf-8", "surrogateescape"))  # whole or not at all, as every output

@@ -142,7 +142,8 @@ class Regression:
         summary = self.known_summary
         if summary:
             seen, fixed = summary["seen"], summary["fixed"]
-            lines.append((clean(f"known violations ({summary['file']}): {len(seen)} seen, accepted"), {"yellow": True}))
+            accepted = f"{len(seen)} seen and accepted" if seen else "none seen"
+            lines.append((clean(f"known violations ({summary['file']}): {accepted}"), {"yellow": True}))
             for entry in fixed:
                 lines.append((clean(f"fixed — remove it from the file: {_entry_line(entry)}"), {"green": True}))
         if self.recorded:
@@ -155,8 +156,8 @@ class Regression:
         changes = since_baseline_html(self.since, record.regression.get("baseline_warning"), clean)
         strip = history_strip_html(self.runs)
         known = known_html(record.regression.get("known_violations"), clean)
-        if not (changes or strip):
-            return known
+        if not changes and len(self.runs) <= 1:
+            return strip + known  # nothing to compare with yet: at most one compact line, no framed box
         # Side by side and framed, so both are above the fold: what changed, and the picture of the last runs.
         return (
             '<section class="regression" style="display:flex;flex-wrap:wrap;gap:32px;border:2px solid #447;padding:6px 12px;margin:8px 0">'

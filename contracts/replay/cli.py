@@ -129,12 +129,13 @@ def run(args: argparse.Namespace) -> int:
         regression.seen = {identity: f"{identity[0]} {identity[2]} ({identity[1]})" for identity in total.seen}
         regression.known_seen = set(total.known)
         record.exit_status = regression.finish(record, record.exit_status or 0, redact)
+        judged = record.exit_status
         if report is not None:
             write_reports(report, total, record, options=options, regression=regression, outputs=outputs)
         for line, _ in regression.console_lines(redact):
             console.line(line)
         code = record.exit_status if record.exit_status is not None else exits.INTERNAL_ERROR
-        console.line(exits.verdict_line(code))
+        console.line(exits.verdict_line(code, judged=judged))
         for line in outputs.lines():
             console.line(redact(line))
     return code

@@ -23,8 +23,8 @@ def write_whole(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
-        os.fchmod(handle, _MODE)
-        with os.fdopen(handle, "wb") as stream:
+        with os.fdopen(handle, "wb") as stream:  # closes the descriptor whatever happens next
+            os.fchmod(handle, _MODE)
             stream.write(data)
         os.replace(temporary, path)
     except BaseException:

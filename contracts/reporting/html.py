@@ -14,12 +14,13 @@ from contracts.core.coverage import VERIFIED
 from contracts.core.exchange import Exchange
 from contracts.core.limits import format_size
 from contracts.core.redaction import masked_header
-from contracts.core.violations import Violation, escape_surrogates
+from contracts.core.violations import Violation, child_path, escape_surrogates
 from contracts.judging.checks import documented_body
 from contracts.judging.schemas import schema_hashes
 from contracts.judging.validation import NotJSON, parse_json, validate
 from contracts.reporting.record import Clean, RunRecord, as_is, not_verified_line
 
+SHOWN_VIOLATIONS = 200  # listed per exchange: a body of 20,000 undocumented fields under --strict-fields keeps the page small
 EXCERPT = 16 * 1024  # characters of a body or header block shown per exchange: keeps report.html small whatever the target sends
 # Text colours with at least 4.5:1 contrast on white (WCAG AA), and banner backgrounds with as much under white text.
 _GREEN, _RED, _AMBER, _GREY = "#1a7f37", "#b00020", "#8a5300", "#555"
@@ -34,7 +35,23 @@ def excerpt(text: str) -> str:
     return f"{text[:EXCERPT]}\n… (showing the first {EXCERPT:,} of {len(text):,} characters)"
 
 
-def _pretty_body(exchange: Exchange) -> str:
+def _body_html(exchange: Exchange, violations: Sequence[Violation], clean: Clean) -> str:
+    """The body, escaped: pretty-printed when it is JSON, each line that holds a member a violation names marked, so a
+    reader sees at once what broke the contract."""
+    lines = _pretty_lines(exchange)
+    text = "\n".join(line for _, line in lines)
+    cleaned = clean(text)
+    marked = {violation.path for violation in violations}
+    shown = cleaned.split("\n")
+    if len(shown) != len(lines) or not marked:  # redaction joined lines (a secret wrapped across them): no marks
+        return escape(cleaned)
+    return "\n".join(
+        f"<mark>{escape(line)}</mark>" if path in marked else escape(line) for (path, _), line in zip(lines, shown, strict=True)
+    )
+
+
+def _pretty_lines(exchange: Exchange) -> list[tuple[str, str]]:
+    """The body as (JSON path, line) pairs: indented JSON when it parses, else its text with no path."""
     body = exchange.body
     if exchange.truncated_at is not None or len(body) > EXCERPT:  # too long to pretty-print usefully
         shown = body[:EXCERPT]
@@ -43,11 +60,29 @@ def _pretty_body(exchange: Exchange) -> str:
             if exchange.truncated_at
             else f"{len(body):,} in all"
         )
-        return f"{shown.decode('utf-8', errors='replace')}\n… (showing the first {len(shown):,} bytes; {rest})"
+        return [("", f"{shown.decode('utf-8', errors='replace')}\n… (showing the first {len(shown):,} bytes; {rest})")]
     try:
-        return escape_surrogates(json.dumps(parse_json(exchange.body), indent=2, ensure_ascii=False))
+        document = parse_json(body)
     except ValueError:
-        return exchange.text or "(empty body)"
+        return [("", exchange.text or "(empty body)")]
+    lines: list[tuple[str, str]] = []
+    _indented(document, "$", 0, "", "", lines)
+    return [(path, escape_surrogates(line)) for path, line in lines]
+
+
+def _indented(value: object, path: str, depth: int, name: str, comma: str, out: list[tuple[str, str]]) -> None:
+    """`json.dumps(value, indent=2)`, line by line, each line with the path of the member it belongs to."""
+    pad = "  " * depth
+    members = list(value.items()) if isinstance(value, dict) else list(enumerate(value)) if isinstance(value, list) else []
+    if not members:
+        out.append((path, f"{pad}{name}{json.dumps(value, ensure_ascii=False)}{comma}"))
+        return
+    opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+    out.append((path, f"{pad}{name}{opening}"))
+    for index, (key, member) in enumerate(members):
+        label = f"{json.dumps(key, ensure_ascii=False)}: " if isinstance(value, dict) else ""
+        _indented(member, child_path(path, key), depth + 1, label, "," if index < len(members) - 1 else "", out)
+    out.append((path, f"{pad}{closing}{comma}"))
 
 
 def _headers(headers: dict[str, str]) -> str:
@@ -65,8 +100,9 @@ def _verdict_html(
     exchange: Exchange, violations: list[Violation] | None, clean: Clean, known: Sequence[Violation], judged_as: int | None
 ) -> str:
     if violations:
-        items = "".join(f"<li><code>{escape(v.render(clean))}</code></li>" for v in violations)
-        return f'<b style="color:{_RED}">Violations ({len(violations)})</b><ul>{items}</ul>'
+        items = "".join(f"<li><code>{escape(v.render(clean))}</code></li>" for v in violations[:SHOWN_VIOLATIONS])
+        more = f"<li>… and {len(violations) - SHOWN_VIOLATIONS:,} more</li>" if len(violations) > SHOWN_VIOLATIONS else ""
+        return f'<b style="color:{_RED}">Violations ({len(violations):,})</b><ul>{items}{more}</ul>'
     if violations is None:
         return "<p><i>Not judged by this test.</i></p>"
     if known:
@@ -113,7 +149,7 @@ def exchange_html(
         f"{_verdict_html(exchange, violations, clean, known, judged_as)}{_known_html(known, clean)}"
         f"<b>Request</b>{pre.format(escape(clean(request)))}"
         f"<b>Response</b> ({exchange.elapsed * 1000:.0f} ms){pre.format(escape(clean(response)))}"
-        f"<b>Body</b>{pre.format(escape(clean(_pretty_body(exchange))))}"
+        f"<b>Body</b>{pre.format(_body_html(exchange, violations or (), clean))}"
         "</div>"
     )
 
@@ -136,6 +172,8 @@ def banner_html(record: RunRecord, clean: Clean = as_is) -> str:
         why = f"Not a pass: {not_verified_line(unverified)}"
     else:
         why = ""
+    if record.cause:
+        why = f"Cause: {record.cause}" + (f". {why}" if why else "")
     colour = _BANNER_COLOURS[word]
     css_class = "verdict not-verified" if word == "NOT VERIFIED" else "verdict"
     detail = f'<div style="margin-top:4px">{escape(clean(why))}</div>' if why else ""

@@ -27,13 +27,17 @@ span.error, span.failed, span.xpassed, .error .col-result, .failed .col-result, 
 #offline-tests { margin: 12px 0; font-size: 13px; }
 #offline-tests summary { cursor: pointer; font-weight: bold; }
 #offline-tests ul { columns: 2; }
+mark { background: #ffe08a; color: #222; }
+p.filter, .filters input[disabled], .filters input[disabled] + span { display: none; }
 </style>"""
 
 # A page with no pytest-html around it (replay, load) reads in pytest-html's sans-serif too.
 PAGE_STYLE = "<style>body { font-family: Helvetica, Arial, sans-serif; font-size: 14px; } pre, code { font-size: 12px; }</style>" + STYLE
 
 # After pytest-html's own script: the folded group right below the results table, then the environment table;
-# pytest-html's second timestamp ("Report generated on …", local time) goes, the banner's UTC one stays.
+# pytest-html's second timestamp ("Report generated on …", local time) goes, the banner's UTC one stays; its run count
+# ("7 tests took …", the rows left in its table) gives way to the run's own (`run_count_html`). Its filter hint and
+# the outcomes no test had (0 reruns, 0 expected failures) are hidden by the style above.
 SCRIPT = """<script>
 document.addEventListener("DOMContentLoaded", function () {
   var table = document.getElementById("results-table");
@@ -46,6 +50,8 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   var generated = document.querySelector("#title + p");
   if (generated) { generated.remove(); }
+  var count = document.querySelector(".run-count"), ours = document.getElementById("contract-run-count");
+  if (count && ours) { count.textContent = ours.textContent; }
 });
 </script>"""
 
@@ -74,3 +80,10 @@ class FoldedTests:
             f"<p>These check the typed client's validation with generated payloads; they never talk to the target, "
             f"so a deployment cannot change them.{note}</p><ul>{items}</ul></details>"
         )
+
+
+def run_count_html(tests: int, against_target: int, seconds: float) -> str:
+    """What replaces pytest-html's run count, which counts only the rows left in its table."""
+    offline = tests - against_target
+    detail = f": {against_target} against the target, {offline} offline property test{'s' if offline != 1 else ''}" if offline else ""
+    return f'<p id="contract-run-count" hidden>{tests} test{"s" if tests != 1 else ""} in {seconds:.1f} s{detail}</p>'

@@ -33,6 +33,7 @@ class RunRecord:
     target: str = ""
     embedded: bool = False
     stopped: str | None = None
+    cause: str | None = None  # what explains the verdict beyond the checks' own words, e.g. the run's credentials refused
     interrupted: bool = False  # by SIGTERM or Ctrl-C: what was seen so far, not a whole run
     exit_status: int | None = None
     counts: Counter = field(default_factory=Counter)
@@ -87,6 +88,7 @@ class RunRecord:
             "duration_s": round(time.time() - self.started, 3),
             "exit_status": self.exit_status,
             "stopped_early": self.stopped,
+            "cause": self.cause,
             "interrupted": self.interrupted,
             "counts": {k: self.counts.get(k, 0) for k in ("passed", "failed", "skipped", "error")},
             "required": sorted(self.required),

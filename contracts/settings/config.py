@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,7 +49,34 @@ def check_base_url(url: str) -> str:
         raise ConfigError(f"base URL {url!r} has no host: {hint}")
     if parts.query or parts.fragment:
         raise ConfigError(f"base URL {url!r} carries a query or fragment: {hint}")
-    return text.rstrip("/")
+    base = text.rstrip("/")
+    if base.endswith(OPERATION_PATH):  # `/account/organization/account/organization` would get a 404, judged as a violation
+        raise ConfigError(
+            f"base URL {url!r} ends with the operation's path: drop {OPERATION_PATH} (give {base.removesuffix(OPERATION_PATH)}); "
+            "the path is added to it"
+        )
+    return base
+
+
+# A private certificate authority, named by requests' variables or by OpenSSL's (what many corporate machines set, and
+# what requests alone ignores); the first one set is used.
+CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
+
+
+def ca_bundle(env: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """(variable, path) of the CA bundle (or folder of certificates) to trust beside the default ones, if any is set."""
+    env = os.environ if env is None else env
+    for name in CA_VARIABLES:
+        path = env.get(name, "").strip()
+        if path:
+            return name, path
+    return None
+
+
+def check_ca_bundle(env: Mapping[str, str] | None = None) -> None:
+    found = ca_bundle(env)
+    if found is not None and not os.path.exists(found[1]):
+        raise ConfigError(f"{found[0]} names {found[1]!r}, which does not exist: give the path of your CA bundle, or unset it")
 
 
 def check_timeout(value: str | float) -> float:
@@ -157,6 +185,7 @@ def resolve_settings(
         # The embedded reference server gets a token of its own.
         return Settings("", Credentials.generated(), seconds, strict, embedded=True, max_body=cap)
     url = check_base_url(raw_url)
+    check_ca_bundle(env)
     if credentials is None:
         raise ConfigError(
             f"no credentials for {url}: set {TOKEN_ENV} (bearer) or {CLIENT_ID_ENV} + {CLIENT_SECRET_ENV} (HTTP Basic) in the environment"

@@ -24,16 +24,20 @@ import urllib3.exceptions
 from contracts.core.contract import TOOL, VERSION
 from contracts.core.credentials import Credentials
 from contracts.core.exchange import REDACTED_HEADER, Exchange
+from contracts.core.limits import REASON_LIMIT
 from contracts.core.violations import Violation, describe
-from contracts.settings.config import Settings
+from contracts.settings.config import Settings, ca_bundle, hide_userinfo
 from contracts.transport.deadline import Deadline, bounded_adapter
 
 CHUNK = 64 * 1024
-_REASON_LIMIT = 200  # a reason phrase may be 64 KiB long; nobody needs more than this of it
 
 
 class TargetUnreachable(ConnectionError):
     """No HTTP answer at all: refused, DNS, TLS or not one byte before the deadline. Says what, where and how long."""
+
+
+class ProxyRefused(TargetUnreachable):
+    """The forward proxy the environment names refused the request (407): a configuration to fix, not the target's answer."""
 
 
 class TargetBrokeProtocol(Exception):
@@ -67,6 +71,9 @@ def _session(*, retry_connect: bool) -> requests.Session:
     session.mount("https://", bounded_adapter(retry_connect=retry_connect))
     # No cookie is stored: one answer's session cookie must not authenticate a later test's request.
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    trusted = ca_bundle()
+    if trusted is not None:
+        session.verify = trusted[1]  # requests reads its own variables, never SSL_CERT_FILE or SSL_CERT_DIR
     return session
 
 
@@ -140,6 +147,8 @@ class TargetClient:
                 failure = exc
             deadline.finish()
         where, elapsed = f"{method} {url}", time.monotonic() - started
+        if _proxy_refused(failure, response if answered else None):
+            raise ProxyRefused(_proxy_line(url))
         if deadline.unresolved and not deadline.received:
             raise TargetUnreachable(
                 f"{where}: host name {deadline.unresolved} did not resolve (DNS) within {self.timeout_name} {timeout:g}s after {elapsed:.1f}s"
@@ -165,12 +174,32 @@ class TargetClient:
             url=url,
             request_headers=sent,
             status=response.status_code,
-            reason=(response.reason or "")[:_REASON_LIMIT],
+            reason=(response.reason or "")[:REASON_LIMIT],
             response_headers=dict(response.headers),
             body=body,
             elapsed=elapsed,
             truncated_at=truncated_at,
         )
+
+
+def _proxy_refused(failure: Exception | None, response: requests.Response | None) -> bool:
+    """A 407 from the proxy: as the answer to a plain HTTP request it forwarded, or to the CONNECT of an HTTPS one."""
+    if isinstance(failure, requests.exceptions.ProxyError):
+        return " 407 " in str(failure)
+    return failure is None and response is not None and response.status_code == 407 and _proxy_for(response.url) is not None
+
+
+def _proxy_for(url: str) -> str | None:
+    return requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+
+
+def _proxy_line(url: str) -> str:
+    scheme = url.split(":", 1)[0].upper()
+    proxy = hide_userinfo(_proxy_for(url) or "")
+    return (
+        f"the forward proxy {proxy} ({scheme}_PROXY) refused the request to {url} with 407 Proxy Authentication Required: "
+        f"check the proxy's credentials in {scheme}_PROXY (http://user:password@proxy:port), or name the target in NO_PROXY"
+    )
 
 
 def _read_body(response: requests.Response, cap: int) -> tuple[bytes, int | None]:
@@ -228,7 +257,7 @@ def _reason(exc: Exception, timeout: float, timeout_name: str) -> str:
     """A one-line cause of no answer at all, without the nested urllib3 reprs."""
     text = str(exc)
     if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS handshake failed (set REQUESTS_CA_BUNDLE to your CA bundle if the certificate is private)"
+        return "TLS handshake failed (set REQUESTS_CA_BUNDLE or SSL_CERT_FILE to your CA bundle if the certificate is private)"
     if isinstance(exc, requests.exceptions.Timeout):
         return f"no answer within {timeout_name} {timeout:g}s"
     if (

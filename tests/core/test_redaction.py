@@ -29,6 +29,19 @@ def test_every_echoed_form_is_masked(name, echo):
     assert "Hostile" not in shown and "SG9zdGlsZ" not in shown
 
 
+@pytest.mark.parametrize("scheme", ["basic", "bearer"])
+def test_the_credential_as_sent_is_masked_in_every_form_even_base64_again(scheme):
+    """A server may base64 the `Authorization` value it got: for Basic, a base64 of the base64 of `id:secret`."""
+    credentials = Credentials.basic("client-42", "Basic-Secret-9d8e7f") if scheme == "basic" else Credentials.bearer(SECRET)
+    redact = Redactor.for_credentials(credentials)
+    header = credentials.authorization()
+    wire = header.split(" ", 1)[1]
+    for echo in (base64.b64encode(header.encode()), base64.b64encode(wire.encode()), base64.urlsafe_b64encode(wire.encode())):
+        text = echo.decode()
+        shown = redact(f'{{"echo": "{text}", "pretty": "{text[:20]}\n{text[20:]}"}}')
+        assert text not in shown and text[:20] not in shown and shown.count(MASK) == 2, shown
+
+
 def test_a_secret_split_by_a_line_break_is_masked_with_the_break_and_nothing_around_it():
     redact = Redactor([SECRET])
     text = f'keep this\n  "value": "{SECRET[:15]}\n        {SECRET[15:]}" and this'
@@ -127,3 +140,17 @@ def test_long_runs_of_blanks_are_redacted_in_linear_time():
         "    assert 'tok-Contract' not in r(text)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+
+
+def test_line_breaks_are_found_as_the_plain_pattern_finds_them():
+    """`_breaks` takes the blanks around a run of breaks by hand; the plain pattern, tried at every position, is the oracle."""
+    import random
+    import re
+
+    from contracts.core.redaction import _breaks
+
+    plain = re.compile(r"(?:[ \t]*(?:\r\n|\r|\n|\\r\\n|\\n|\\r)[ \t]*)+")
+    rng = random.Random(20261205)
+    for _ in range(5000):
+        text = "".join(rng.choice(" \t\n\r\\nrab") for _ in range(rng.randint(0, 30)))
+        assert _breaks(text) == [(m.start(), m.end()) for m in plain.finditer(text)], repr(text)

@@ -61,5 +61,7 @@ def test_the_projects_own_tests_are_not_a_gate_run(tmp_path):
         text=True,
         timeout=120,
     )
-    # tests/pytest.ini does not switch the gate on, so its options do not even exist there.
-    assert done.returncode == exits.BAD_CONFIGURATION and "unrecognized arguments: --summary-json" in done.stderr, done.stderr
+    # The plugin is installed as an entry point, so its options exist there; tests/pytest.ini does not switch it on.
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "verdict:" not in done.stdout and "contract target" not in done.stdout
+    assert not reports.exists()

@@ -29,7 +29,7 @@ from urllib.parse import quote, quote_plus
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from contracts.core.contract import CONTRACT, ERROR_STATUSES_WITH_BODY, OPERATION_PATH
+from contracts.core.contract import CONTRACT, ERROR_STATUSES_WITH_BODY, OPERATION_PATH, PROVOKED_STATUSES
 from contracts.core.credentials import Credentials
 from contracts.core.violations import json_path
 from contracts.judging.mutations import variants
@@ -247,6 +247,23 @@ def envelope_faults(status: int) -> Iterator[Fault]:
     yield Fault(f"{status}-flattened-envelope", status, rebody(flattened), path="$.error")
     yield Fault(f"{status}-gateway-page", status, raw_body(GATEWAY_PAGE, "text/html"), path="$")
     yield Fault(f"{status}-content-type-text-plain", status, content_type("text/plain"), path="header Content-Type")
+
+
+# Statuses the reference does not document, as a real deployment gives them: an overloaded service, a router's page
+# for an unknown route, a rate limiter. Each is a violation wherever it is seen, whatever the request asked for.
+UNDOCUMENTED_ANSWERS = {
+    "503": (503, '{"message": "Service Unavailable"}', JSON),
+    "404-html-page": (404, "<html><body><h1>404 Not Found</h1></body></html>", "text/html"),
+    "429": (429, '{"error": "too many requests"}', JSON),
+}
+
+
+def undocumented_answers() -> Iterator[Fault]:
+    """An undocumented status answered to the request meant to provoke each status: that status's row fails (its
+    status stays not provoked), in the gate as in replay and under load."""
+    for status in PROVOKED_STATUSES:
+        for name, (code, body, media_type) in UNDOCUMENTED_ANSWERS.items():
+            yield Fault(f"{status}-answered-{name}", status, status_answer(code, body, media_type), path="HTTP status")
 
 
 def conforming_variants() -> Iterator[Fault]:
@@ -515,7 +532,7 @@ def hostile_target_faults() -> Iterator[Fault]:
 
 
 def build_catalogue() -> dict[str, Fault]:
-    faults = [*organization_faults(), *credential_faults(), *hostile_target_faults()]
+    faults = [*organization_faults(), *credential_faults(), *hostile_target_faults(), *undocumented_answers()]
     for status in ERROR_STATUSES_WITH_BODY:
         faults.extend(envelope_faults(status))
     faults.extend(conforming_variants())

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,16 +76,21 @@ def run_gate(
     env: dict[str, str] | None = None,
     timeout: float = 180,
     measure_rss: bool = False,
+    prefix: tuple[str, ...] = (),
+    preexec_fn: Callable[[], object] | None = None,
 ) -> GateRun:
     """Run the real suites (target checks only, no offline property tests) as a user would, in a subprocess.
-    `measure_rss` also records the process's own peak RSS (`wait4`, not RUSAGE_CHILDREN, which sums every child so far)."""
+    `measure_rss` also records the process's own peak RSS (`wait4`, not RUSAGE_CHILDREN, which sums every child so far).
+    `prefix` runs it under another command (`tests.helpers.conditions`); `preexec_fn` sets a limit in the child."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "pytest", *gate_arguments(out_dir, *args, base_url=base_url)]
+    command = [*prefix, sys.executable, "-m", "pytest", *gate_arguments(out_dir, *args, base_url=base_url)]
     clean = {k: v for k, v in os.environ.items() if k not in GATE_ENV_VARS}
     clean.update(env or {})
     if measure_rss:
         return _run_measured(command, clean, out_dir, timeout)
-    done = subprocess.run(command, cwd=REPO, env=clean, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        command, cwd=REPO, env=clean, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, preexec_fn=preexec_fn
+    )
     return GateRun(done.returncode, done.stdout + done.stderr, out_dir)
 
 

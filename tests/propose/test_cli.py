@@ -123,7 +123,9 @@ def test_a_proposal_that_cannot_be_written_names_the_folder_and_exits_73(tmp_pat
     (tmp_path / "taken").write_text("a file where the folder would be", encoding="utf-8")
     code, _, err = run("propose", "--from", drifting, "--out", tmp_path / "taken" / "out", capsys=capsys)
     assert code == 73
-    assert f"outputs not written: cannot write SUMMARY.md in {tmp_path / 'taken' / 'out'}: Not a directory" in err
+    (written,) = [line for line in err.splitlines() if line.startswith("outputs not written: ") and "SUMMARY.md" in line]
+    assert written.endswith(f" in {tmp_path / 'taken' / 'out'}: Not a directory")
+    assert "verdict: NOT VERIFIED (exit 73: the verdict stands, but an output could not be written); the verdict that stands: PASSED" in err
     assert "Traceback" not in err
 
 

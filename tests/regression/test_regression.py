@@ -153,7 +153,7 @@ def test_known_violations_accepted_new_ones_named_fixed_ones_reported(runs, tmp_
     assert same.summary["statuses"]["200"]["verdict"] == "passed"
     assert "Known violations (1), accepted by the known-violations file" in same.report_extras
     assert "Seen, known (1)" in report_page(same)
-    assert f"known violations ({known_file}): 1 seen, accepted" in same.output
+    assert f"known violations ({known_file}): 1 seen and accepted" in same.output
 
     second = runs(f"--known-violations={known_file}", broken={200: SLASHES, 402: FLATTENED_402})
     assert second.returncode == 1
@@ -253,7 +253,7 @@ def test_replay_compares_with_its_last_run_and_accepts_known_violations(tmp_path
     known_file.write_text(json.dumps({"known_violations": [KNOWN_DATE]}), encoding="utf-8")
     code, err = replay(organization(anniversaryDate="2026/12/01"), f"--known-violations={known_file}")
     assert code == 0, err
-    assert f"known violations ({known_file}): 1 seen, accepted" in err
+    assert f"known violations ({known_file}): 1 seen and accepted" in err
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["known_violations"]["seen"] == [KNOWN_DATE]
 
 

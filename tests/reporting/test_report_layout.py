@@ -111,6 +111,15 @@ def test_a_failure_is_shown_once_with_its_exchange(gate, serve):
     assert failed["log"] == ""  # no grey box repeating what the extras show
     shown = "".join(extra["content"] for extra in failed["extras"])
     assert shown.count("$.messagesCap: expected number, got true (boolean)") == 1 and "<b>Request</b>" in shown
+    # In the body, the member that broke the contract is marked, and only it.
+    assert re.findall(r"<mark>(.*?)</mark>", shown) == ["  &quot;messagesCap&quot;: true,"]
+
+
+def test_a_first_run_shows_one_line_of_history_and_the_runs_own_count(gate, reference_url):
+    page = gate(reference_url).artifacts()["report.html"]
+    assert "History: the first run against this target" in page and "<svg" not in page.split('id="results-table"')[0]
+    count = re.search(r'<p id="contract-run-count" hidden>(.*?)</p>', page)
+    assert count is not None and count.group(1).startswith("7 tests in ")  # not pytest-html's rows-left count
 
 
 def test_a_skip_says_why_in_words(gate, serve):
@@ -178,6 +187,46 @@ def test_in_a_browser_the_banner_comes_before_any_test_row_and_nothing_logs_an_e
     assert rendered.order.count("results-table-row") == 3
     assert "Report generated on" not in done.stdout  # one timestamp: the banner's, in UTC
     assert "CONSOLE" not in done.stderr, [line for line in done.stderr.splitlines() if "CONSOLE" in line]
+    count = re.search(r'<p class="run-count">(.*?)</p>', done.stdout)
+    assert count is not None and re.fullmatch(r"59 tests in [\d.]+ s: 3 against the target, 56 offline property tests", count.group(1))
+
+
+@pytest.mark.skipif(chromium() is None, reason="chromium is not installed (.ci/run installs it where apt-get can)")
+def test_on_a_1280_by_800_screen_a_first_run_shows_banner_target_and_status_table_before_anything_of_pytest_html(
+    gate, reference_url, tmp_path
+):
+    """Measured in the browser: where the verdict, the target and the per-status table end, and that pytest-html's
+    filter hint and the outcomes no test had are not shown."""
+    run = gate(reference_url)
+    probe = tmp_path / "probe.html"
+    page = (run.out_dir / "report.html").read_text(encoding="utf-8")
+    measure = """<script>window.addEventListener("load", function () { setTimeout(function () {
+      var bottom = function (selector) { var e = document.querySelector(selector); return e ? Math.round(e.getBoundingClientRect().bottom) : -1; };
+      var shown = function (selector) { return Array.from(document.querySelectorAll(selector)).filter(function (e) { return e.offsetParent !== null; }).length; };
+      document.title = JSON.stringify({verdict: bottom(".verdict"), table: bottom(".per-status"), hint: shown("p.filter"),
+        zero: shown(".filters input[disabled] + span"), count: (document.querySelector(".run-count") || {}).textContent});
+    }, 300); });</script>"""
+    probe.write_text(page.replace("</body>", measure + "</body>"), encoding="utf-8")
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [
+                str(chromium()),
+                *("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"),
+                *("--disable-sync", "--no-first-run", f"--user-data-dir={profile}", "--window-size=1280,800"),
+                "--virtual-time-budget=3000",
+                "--dump-dom",
+                probe.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    found = re.search(r"<title[^>]*>(\{.*?\})</title>", done.stdout)
+    assert found is not None, done.stdout[:2000]
+    layout = json.loads(html.unescape(found.group(1)))
+    assert 0 < layout["verdict"] < layout["table"] <= 800, layout  # all of it on the first screen
+    assert layout["hint"] == 0 and layout["zero"] == 0, layout  # no pytest-html boilerplate shown
+    assert layout["count"].startswith("7 tests in "), layout
 
 
 def test_the_gate_folds_a_passed_property_test_and_keeps_a_failed_one_in_the_table():

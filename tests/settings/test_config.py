@@ -42,6 +42,26 @@ def test_good_base_urls_are_normalised(url, expected):
     assert check_base_url(url) == expected
 
 
+@pytest.mark.parametrize(
+    "url, drop_to",
+    [
+        ("https://staging.example.com/account/organization", "https://staging.example.com"),
+        ("https://staging.example.com/account/organization/", "https://staging.example.com"),
+        ("http://127.0.0.1:8080/api/v1/account/organization", "http://127.0.0.1:8080/api/v1"),
+    ],
+)
+def test_a_base_url_ending_with_the_operation_is_refused_naming_the_part_to_drop(url, drop_to):
+    with pytest.raises(ConfigError) as refused:
+        check_base_url(url)
+    assert str(refused.value) == (
+        f"base URL {url!r} ends with the operation's path: drop /account/organization (give {drop_to}); the path is added to it"
+    )
+
+
+def test_a_path_that_only_resembles_the_operation_is_a_prefix_like_any_other():
+    assert check_base_url("https://example.com/account/organizations") == "https://example.com/account/organizations"
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "nan", "inf", ""])
 def test_timeouts_must_be_positive_numbers(value):
     with pytest.raises(ConfigError, match="--request-timeout"):
@@ -109,7 +129,7 @@ def test_bearer_from_environment():
 def test_basic_from_environment():
     credentials = credentials_from_env({"CONTRACT_CLIENT_ID": "id", "CONTRACT_CLIENT_SECRET": "s3cret-pw"})
     assert credentials.authorization() == "Basic aWQ6czNjcmV0LXB3"
-    assert credentials.secret_values() == ["s3cret-pw"]
+    assert credentials.secret_values() == ["s3cret-pw", "aWQ6czNjcmV0LXB3"]  # the secret, and the credential as sent
 
 
 @pytest.mark.parametrize(
