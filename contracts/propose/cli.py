@@ -19,6 +19,7 @@ be read, 73 a file could not be written; diff 0 not breaking, 1 breaking (for th
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -120,7 +121,7 @@ def _gathered(args: argparse.Namespace, *, max_body: int, environment: tuple[str
     return gathered
 
 
-def _proposal(gathered: Gathered, clean: Redactor, *, enums: bool, learned) -> Proposal:
+def _proposal(gathered: Gathered, clean: Redactor, *, enums: bool, learned: Iterable[tuple[str, object]]) -> Proposal:
     from contracts.propose.files import ProposalError
     from contracts.propose.proposal import propose
 
