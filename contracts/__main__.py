@@ -1,4 +1,5 @@
-"""`python -m contracts serve` runs the reference server; `validate` checks payloads; `replay` judges recorded traffic.
+"""`python -m contracts serve` runs the reference server; `validate` checks payloads; `replay` judges recorded traffic;
+`propose` turns the evidence of drift into a reference change; `diff` says whom a change to a schema file breaks.
 
 Every command ends the way the gate does: a mistake in its options or files is one line and exit 4, Ctrl-C and
 SIGTERM exit 2, and each exit status means what the one table says (README, "Exit codes")."""
@@ -12,6 +13,7 @@ from typing import NoReturn
 from contracts.core import exits
 from contracts.core.credentials import ConfigError, Credentials, check_secret, credentials_from_env
 from contracts.lifecycle.signals import interruptible
+from contracts.propose.cli import add_diff_command, add_propose_command
 from contracts.replay.cli import add_command as add_replay_command
 from contracts.reporting.console import stderr
 from contracts.validate import add_command as add_validate_command
@@ -83,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.set_defaults(run=serve)
     add_validate_command(commands)
     add_replay_command(commands)
+    add_propose_command(commands)
+    add_diff_command(commands)
     return parser
 
 

@@ -48,6 +48,7 @@ from tests.helpers.doc_commands import (
 from tests.helpers.faults import FaultApp
 from tests.helpers.staging import OVERCAP_ENV, OVERCAP_TOKEN, StagingApp
 from tests.helpers.support import REPO, TOKEN
+from tests.propose.drifting import DriftingApp, as_har, as_json_lines, recorded_traffic
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -65,6 +66,7 @@ BY_CI_RUN = ".ci/run runs it on a clean checkout (test_ci_run_holds_the_setup_co
 PROJECT_TESTS = "the project's own tests: run from inside them it would recurse; .ci/run runs `pytest tests` whole"
 MEASUREMENT = "minutes of measurement on a quiet machine, by design; test_benchmark_commands_name_real_options checks its options"
 BY_TEST_LOAD = "tests/test_load.py runs a master and two workers on loopback"
+APPLIES = "it changes the schema files a scratch checkout shares with this one; tests/propose/test_end_to_end.py applies one in a copy"
 NOT_RUN: dict[tuple[str, str], str] = {
     ("README.md", "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/pytest"): BY_CI_RUN,
     ("README.md", "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/pytest tests"): BY_CI_RUN,
@@ -81,11 +83,18 @@ NOT_RUN: dict[tuple[str, str], str] = {
         ".venv/bin/locust -f contracts/locustfile.py --headless -u 500",
     ): f"a master waiting for 4 worker machines; {BY_TEST_LOAD}",
     ("docs/load.md", ".venv/bin/locust -f contracts/locustfile.py --worker"): f"a worker of a master on another machine; {BY_TEST_LOAD}",
+    ("docs/changing-the-contract.md", "git apply proposal/proposal.diff"): APPLIES,
+    ("docs/changing-the-contract.md", ".venv/bin/python -m contracts propose --out proposal --apply"): APPLIES,
+    (
+        "docs/changing-the-contract.md",
+        "git show HEAD:schemas/",
+    ): "needs this repository's history; the test gives diff the file as main has it",
     ("docs/benchmarks.md", ".venv/bin/python benchmarks/validator_throughput.py"): MEASUREMENT,
     ("docs/benchmarks.md", ".venv/bin/python benchmarks/replay_throughput.py"): MEASUREMENT,
     ("docs/benchmarks.md", ".venv/bin/python benchmarks/load_overhead.py"): MEASUREMENT,
     ("docs/benchmarks.md", ".venv/bin/python -m benchmarks.gate_vs_schemathesis"): MEASUREMENT,
     ("docs/benchmarks.md", ".venv/bin/python -m benchmarks.catalogue_vs_schemathesis"): MEASUREMENT,
+    ("docs/benchmarks.md", ".venv/bin/python benchmarks/evidence_cost.py"): MEASUREMENT,
 }
 
 # -- the commands the tests below run, taken from their pages at import --------------------------------------
@@ -118,6 +127,9 @@ VALIDATE_JSONL = claim("docs/client-and-validate.md", ".venv/bin/python -m contr
 SERVE_FAULTS = claim("docs/proof.md", ".venv/bin/python -m tests.helpers.faults")
 GATE_A_FAULT = claim("docs/proof.md", "CONTRACT_API_TOKEN=fault-token .venv/bin/pytest")
 PROPERTY_TESTS = claim("docs/proof.md", ".venv/bin/pytest -m client_validation")
+PROPOSE = claim("docs/changing-the-contract.md", ".venv/bin/python -m contracts propose --out proposal")
+PROPOSE_FROM_CAPTURES = claim("docs/changing-the-contract.md", ".venv/bin/python -m contracts propose --from")
+DIFF = claim("docs/changing-the-contract.md", ".venv/bin/python -m contracts diff")
 
 
 def test_every_command_in_the_docs_is_run_by_a_test_or_says_why_not():
@@ -437,6 +449,32 @@ def test_the_property_tests_run_offline(checkout):
     # As docs/proof.md says: a run that checks no target requires no status, so all passed is exit 0.
     assert done.returncode == 0 and "require no status" in read("docs/proof.md"), done.output
     assert done.stdout.splitlines()[-2] == "verdict: PASSED (exit 0: the contract is honoured)", done.output
+
+
+# -- docs/changing-the-contract.md ----------------------------------------------------------------------------
+
+
+def test_proposing_from_the_gate_history_and_from_captures_then_comparing_as_the_page_shows(checkout, serve):
+    url = serve(DriftingApp(Credentials.bearer(TOKEN)))
+    for _ in range(2):  # the gate after two deploys: its history keeps the evidence
+        gated = run(script(GATE_A_DEPLOYMENT, {STAGING: url}, SECRETS), checkout)
+        assert gated.returncode == 0, gated.output
+    proposed = run(script(PROPOSE), checkout)
+    assert proposed.returncode == 0, proposed.output
+    assert "$.region: string, required (seen in 2 of 2 bodies over 2 runs" in proposed.stdout
+    assert {path.name for path in (checkout / "proposal").iterdir()} == {"schemas", "patches", "contracts", "proposal.diff", "SUMMARY.md"}
+    (checkout / "session.har").write_text(as_har(recorded_traffic(url, TOKEN, organizations=2)), encoding="utf-8")
+    (checkout / "gateway.jsonl").write_text(as_json_lines(recorded_traffic(url, TOKEN, organizations=2)), encoding="utf-8")
+    from_captures = run(script(PROPOSE_FROM_CAPTURES), checkout)
+    assert from_captures.returncode == 0, from_captures.output
+    assert "accepts all 10 learned bodies" in (checkout / "proposal" / "SUMMARY.md").read_text(encoding="utf-8")
+    # What `git show` and `git apply` leave: the file as main has it beside the file as proposed.
+    shutil.copytree(REPO / "schemas", checkout / "schemas")
+    shutil.copy(REPO / "schemas" / "organization.schema.json", checkout / "old.schema.json")
+    shutil.copy(checkout / "proposal" / "schemas" / "organization.schema.json", checkout / "schemas" / "organization.schema.json")
+    compared = run(script(DIFF), checkout)
+    assert compared.returncode == 1, compared.output
+    assert "$.region: required member added (breaks providers)" in compared.stdout.splitlines()
 
 
 # -- docs/benchmarks.md ---------------------------------------------------------------------------------------

@@ -140,6 +140,8 @@ class GateRun:
         judged_as = exchange.status if status is None else status
         for path in verdict.drift:
             self.record.drift[(exchange.status, path)] += 1
+        if exchange.truncated_at is None and exchange.body_recorded:  # a body read whole: evidence of what the service sends
+            self.record.evidence.answer(exchange.status, exchange.body, verdict.drift, valid=not verdict.violations, clean=self.redact)
         self.record.violations.update((judged_as, v.check, self.show(v.path)) for v in verdict.violations)
         return self.regression.sort(judged_as, list(verdict.violations), self.show)
 

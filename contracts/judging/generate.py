@@ -4,9 +4,11 @@ every way to break a payload (`$.costCap: number spelt as a string`, ...); `corr
 generates one of them.
 
 Our own small strategies rather than hypothesis-jsonschema (which breaks on hypothesis >= 6.170.10),
-so hypothesis stays unpinned. They understand `type`, `enum`, `format` (date, date-time),
-`properties`, `required` and `$ref`; any other validation keyword raises `UnsupportedSchema` when a
-strategy is built, so a schema change can never silently generate what the schema no longer says.
+so hypothesis stays unpinned. They understand `type` (one, or a list of them: `["null", "string"]`),
+`enum`, `format` (date, date-time), `properties`, `required`, `items` and `$ref`; any other validation
+keyword raises `UnsupportedSchema` when a strategy is built, so a schema change can never silently
+generate what the schema no longer says. An array's items are corrupted one by one like members, at
+its first item (`$.tags[0]`), wherever a payload has one.
 """
 
 from __future__ import annotations
@@ -14,18 +16,20 @@ from __future__ import annotations
 import calendar
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from contracts.judging.schemas import SchemaField, documented_fields, resolved
+from contracts.core.violations import json_path
+from contracts.judging.schemas import resolved
 
 _ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "$comment", "title", "description", "examples"})
-_UNDERSTOOD = frozenset({"type", "enum", "format", "properties", "required"})
+_UNDERSTOOD = frozenset({"type", "enum", "format", "properties", "required", "items"})
 _DROP = object()  # the mutation that removes a member
+_ONLY_FOR = {"format": "string", "properties": "object", "required": "object", "items": "array"}  # keywords that apply to one type
 
 
 class UnsupportedSchema(ValueError):
@@ -51,6 +55,41 @@ def _understood(node: dict) -> dict:
     if unknown:
         raise UnsupportedSchema(f"cannot generate for keyword(s) {', '.join(sorted(unknown))}")
     return node
+
+
+def _declared(node: dict) -> list[str]:
+    """The JSON types a node allows, as written (`"string"` or `["null", "string"]`)."""
+    kind = node.get("type")
+    return list(kind) if isinstance(kind, list) else [kind] if isinstance(kind, str) else []
+
+
+def _of_one_type(node: dict, kind: str) -> dict:
+    """The node for one of its types: the keywords that apply to another type dropped (a format applies to strings)."""
+    return {key: value for key, value in node.items() if _ONLY_FOR.get(key, kind) == kind} | {"type": kind}
+
+
+@dataclass(frozen=True, eq=False)  # identity: a schema node is a dict, not hashable
+class _Member:
+    """A documented place in a payload: a member (the names leading to it), or an array's first item (index 0)."""
+
+    keys: tuple[str | int, ...]
+    node: dict
+    required: bool
+
+    @property
+    def path(self) -> str:
+        return json_path(self.keys)
+
+
+def _members(tree: dict) -> Iterator[_Member]:
+    """Every documented member, nested ones and array items included, depth first in schema order."""
+    required = set(tree.get("required", ()))
+    for name, member in tree.get("properties", {}).items():
+        yield _Member((name,), member, name in required)
+        yield from (_Member((name, *inner.keys), inner.node, inner.required) for inner in _members(member))
+    if isinstance(tree.get("items"), dict):
+        yield _Member((0,), tree["items"], False)
+        yield from (_Member((0, *inner.keys), inner.node, inner.required) for inner in _members(tree["items"]))
 
 
 # -- valid values -------------------------------------------------------------------------------
@@ -107,8 +146,14 @@ def _valid(node: dict) -> st.SearchStrategy:
     if "enum" in node:
         return st.sampled_from(node["enum"])
     kind = node.get("type")
+    if isinstance(kind, list):
+        if not kind:
+            raise UnsupportedSchema("no strategy for an empty list of types")
+        return st.one_of([_valid(_of_one_type(node, one)) for one in kind])
     if kind == "object":
         return _valid_objects(node)
+    if kind == "array":
+        return st.lists(_valid(node["items"]) if isinstance(node.get("items"), dict) else json_values, max_size=3)
     if "format" in node:
         if node["format"] not in _VALID_FORMATS:
             raise UnsupportedSchema(f"no strategy for format {node['format']!r}")
@@ -153,11 +198,12 @@ _ALSO_FITS = {"number": {"number", "integer"}}  # an integer is a number
 
 def _wrong_types(node: dict) -> list[tuple[str, st.SearchStrategy]]:
     """Each mistaken JSON type on its own (booleans for numbers, null, ...), and numbers spelt as strings."""
-    allowed = _ALSO_FITS.get(node["type"], {node["type"]})
+    declared = _declared(node)
+    allowed = {fits for kind in declared for fits in _ALSO_FITS.get(kind, {kind})}
     ways = [(f"wrong JSON type {name}", values) for name, values in _OF_TYPE.items() if name not in allowed]
-    if node["type"] in ("number", "integer"):
+    if allowed & {"number", "integer"} and "string" not in allowed:
         ways.append(("number spelt as a string", numbers.map(json.dumps)))
-    if node["type"] == "boolean":
+    if "boolean" in allowed and "string" not in allowed:
         ways.append(("boolean spelt as a string", st.sampled_from(["true", "false", "True", "yes"])))
     return ways
 
@@ -251,7 +297,7 @@ _MALFORMED_FORMATS = {"date": st.one_of(impossible_dates(), non_iso_dates), "dat
 _NON_STANDARD_TOKENS = st.sampled_from([math.nan, math.inf, -math.inf])  # json.dumps writes NaN, Infinity, -Infinity
 
 
-def _mutations(field: SchemaField) -> list[tuple[str, st.SearchStrategy]]:
+def _mutations(field: _Member) -> list[tuple[str, st.SearchStrategy]]:
     """Every way to break this one member: a label, and the values that break it so."""
     node = _understood(field.node)
     ways: list[tuple[str, st.SearchStrategy]] = [("non-standard JSON token", _NON_STANDARD_TOKENS)]
@@ -266,27 +312,30 @@ def _mutations(field: SchemaField) -> list[tuple[str, st.SearchStrategy]]:
     return ways
 
 
-def _with(payload: dict, keys: tuple[str, ...], value: object) -> dict:
-    """A copy of `payload` with the member at `keys` replaced (or dropped); parents are copied, not shared."""
+def _with(payload: dict | list, keys: tuple[str | int, ...], value: object) -> dict | list:
+    """A copy of `payload` with the member (or item) at `keys` replaced (or dropped); parents are copied, not shared."""
     head, *rest = keys
-    copy = dict(payload)
+    copy: dict | list = dict(payload) if isinstance(payload, dict) else list(payload)
     if rest:
-        copy[head] = _with(payload[head], tuple(rest), value)
+        copy[head] = _with(payload[head], tuple(rest), value)  # type: ignore[index, call-overload]
     elif value is _DROP:
-        del copy[head]
+        del copy[head]  # type: ignore[arg-type]
     else:
-        copy[head] = value
+        copy[head] = value  # type: ignore[index]
     return copy
 
 
-def _present(payload: dict, keys: tuple[str, ...]) -> bool:
-    """Whether the member's parent object is in the payload, so there is something to corrupt."""
+def _present(payload: dict, keys: tuple[str | int, ...]) -> bool:
+    """Whether the member's parent object (or the item, in its array) is in the payload: something to corrupt."""
     node: object = payload
     for key in keys[:-1]:
-        if not isinstance(node, dict) or key not in node:
+        if isinstance(key, int):
+            if not isinstance(node, list) or key >= len(node):
+                return False
+        elif not isinstance(node, dict) or key not in node:
             return False
-        node = node[key]
-    return isinstance(node, dict)
+        node = node[key]  # type: ignore[index]
+    return isinstance(node, list) and keys[-1] < len(node) if isinstance(keys[-1], int) else isinstance(node, dict)
 
 
 def _render(document: object) -> str:
@@ -298,14 +347,14 @@ class CorruptionTarget:
     """One way to break a valid payload, named like `$.costCap: number spelt as a string`."""
 
     name: str
-    keys: tuple[str, ...]  # the member broken; () for the whole document
+    keys: tuple[str | int, ...]  # the member (or array item) broken; () for the whole document
     corrupt: Callable[[dict], st.SearchStrategy[Corruption]]
 
     def applies_to(self, payload: dict) -> bool:
         return not self.keys or _present(payload, self.keys)
 
 
-def _member_target(field: SchemaField, mutation: str, values: st.SearchStrategy) -> CorruptionTarget:
+def _member_target(field: _Member, mutation: str, values: st.SearchStrategy) -> CorruptionTarget:
     name = f"{field.path}: {mutation}"
 
     def corrupt(payload: dict) -> st.SearchStrategy[Corruption]:
@@ -332,10 +381,10 @@ def _cut_short(payload: dict) -> st.SearchStrategy[Corruption]:
 
 
 def corruption_targets(kind: str) -> dict[str, CorruptionTarget]:
-    """Every way to break a payload of `kind`, by name: for each member, each class of mistake
-    (dropped if required, each wrong JSON type, NaN/Infinity, outside its enum, malformed format);
+    """Every way to break a payload of `kind`, by name: for each member (and array item), each class of
+    mistake (dropped if required, each wrong JSON type, NaN/Infinity, outside its enum, malformed format);
     and the whole document of the wrong type or cut short."""
-    targets = [_member_target(field, mutation, values) for field in documented_fields(kind) for mutation, values in _mutations(field)]
+    targets = [_member_target(field, mutation, values) for field in _members(resolved(kind)) for mutation, values in _mutations(field)]
     targets += [
         CorruptionTarget("$: top-level JSON type is not an object", (), _wrong_top_level_type),
         CorruptionTarget("$: document cut short", (), _cut_short),

@@ -265,7 +265,7 @@ class Proof:
                 else f"refuses {self.bodies - self.accepted} of {self.bodies} learned bodies"
             )
         else:
-            learned = "no learned bodies at hand to replay"
+            learned = "had no learned body to replay (evidence keeps none; a capture does)"
         if self.ignored:
             learned += f" ({self.ignored} more already break the current reference)"
         if self.still_drifting:

@@ -41,6 +41,7 @@ def load_record(
     """Every documented status the run saw, judged as one test of it; the others `not seen`."""
     record = LoadRecord(started=started, target=target, way_in="load")
     record.counts.update({"passed": tally.responses - tally.violating, "failed": tally.violating})
+    record.evidence = tally.evidence
     for status, tallied in tally.statuses.items():
         for path, count in tallied.paths.items():
             record.violations[(status, tallied.checks.get(path, ""), path)] += count

@@ -5,12 +5,14 @@ Pure Python (no Locust import), so the gate, the tests and the benchmark use it 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from contracts.core.redaction import Redactor
 from contracts.core.violations import Violation
-from contracts.judging.checks import CACHED_BODY, judge_answer
+from contracts.judging.checks import CACHED_BODY, Verdict, judge_answer
+from contracts.judging.evidence import Evidence
 
 EXAMPLES_PER_STATUS = 3  # the first violating responses of each status, kept whole enough to diagnose
 PATHS_PER_STATUS = 50  # distinct JSON paths counted per status; a hostile target cannot grow the tally without end
@@ -18,6 +20,21 @@ REASONS_KEPT = 20  # distinct reasons for responses that never completed
 TEXT_LIMIT = 200  # characters of one violation line, path or reason
 BODY_EXCERPT = 600  # characters of body shown in an example
 OTHER_PATHS = "(other paths)"
+
+
+def judged(
+    status: int,
+    content_type: str,
+    body: bytes,
+    strict_fields: frozenset[str] = frozenset(),
+    truncated_at: int | None = None,
+    reason: str = "",
+) -> Verdict:
+    """Every violation of one response, judged by the gate's checks for the status it came with (and its reason phrase,
+    which a status violation quotes as the gate's does), and its drift."""
+    if len(body) <= CACHED_BODY:
+        return _judged_cached(status, content_type, body, strict_fields, truncated_at, reason)
+    return judge_answer(status, content_type, body, strict_fields, reason, truncated_at=truncated_at)
 
 
 def judge(
@@ -28,19 +45,16 @@ def judge(
     truncated_at: int | None = None,
     reason: str = "",
 ) -> tuple[Violation, ...]:
-    """Every violation of one response, judged by the gate's checks for the status it came with (and its reason phrase,
-    which a status violation quotes as the gate's does)."""
-    if len(body) <= CACHED_BODY:
-        return _judge_cached(status, content_type, body, strict_fields, truncated_at, reason)
-    return judge_answer(status, content_type, body, strict_fields, reason, truncated_at=truncated_at, with_drift=False).violations
+    """Every violation of one response (`judged` without its drift)."""
+    return judged(status, content_type, body, strict_fields, truncated_at, reason).violations
 
 
 @lru_cache(maxsize=256)
-def _judge_cached(
+def _judged_cached(
     status: int, content_type: str, body: bytes, strict_fields: frozenset[str], truncated_at: int | None, reason: str
-) -> tuple[Violation, ...]:
+) -> Verdict:
     # Under load the same answer comes back again and again (one account's organization changes rarely).
-    return judge_answer(status, content_type, body, strict_fields, reason, truncated_at=truncated_at, with_drift=False).violations
+    return judge_answer(status, content_type, body, strict_fields, reason, truncated_at=truncated_at)
 
 
 def _bounded(text: str, limit: int = TEXT_LIMIT) -> str:
@@ -85,11 +99,25 @@ class LoadTally:
 
     statuses: dict[int, StatusTally] = field(default_factory=dict)
     no_answer: Counter = field(default_factory=Counter)  # reason -> count: no complete HTTP answer, nothing to judge
+    evidence: Evidence = field(default_factory=Evidence)  # what undocumented members looked like
 
-    def observe(self, status: int, violations: tuple[Violation, ...], content_type: str, body: bytes, redact: Redactor) -> None:
-        """Count one judged response; the first few violating ones of each status are kept as examples."""
+    def observe(
+        self,
+        status: int,
+        violations: tuple[Violation, ...],
+        content_type: str,
+        body: bytes,
+        redact: Redactor,
+        *,
+        drift: Sequence[str] = (),
+        whole: bool = True,
+    ) -> None:
+        """Count one judged response; the first few violating ones of each status are kept as examples. A body read
+        `whole` (not cut at the cap) is evidence of what the service sends, with its `drift`."""
         tally = self.statuses.get(status) or self.statuses.setdefault(status, StatusTally())  # no new tally per response
         tally.responses += 1
+        if whole:
+            self.evidence.answer(status, body, drift, valid=not violations, clean=redact)
         if not violations:
             return
         tally.violating += 1
@@ -117,7 +145,11 @@ class LoadTally:
 
     def snapshot(self) -> dict:
         """Plain data (string keys, lists, numbers) for Locust's worker-to-master messages."""
-        return {"statuses": {str(s): t.as_dict() for s, t in self.statuses.items()}, "no_answer": dict(self.no_answer)}
+        return {
+            "statuses": {str(s): t.as_dict() for s, t in self.statuses.items()},
+            "no_answer": dict(self.no_answer),
+            "evidence": self.evidence.as_dict(),
+        }
 
     def merge(self, snapshot: dict) -> None:
         for status, data in snapshot.get("statuses", {}).items():
@@ -132,6 +164,8 @@ class LoadTally:
                     tally.examples.append(example)
         for reason, count in snapshot.get("no_answer", {}).items():
             self.no_answer[reason] += int(count)
+        if "evidence" in snapshot:  # a worker's, of the same run
+            self.evidence.merge(Evidence.from_dict(snapshot["evidence"]), same_run=True)
 
 
 def _excerpt(content_type: str, body: bytes, redact: Redactor) -> dict:

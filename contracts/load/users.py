@@ -34,7 +34,7 @@ from contracts.core.limits import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, REASON_LIMI
 from contracts.core.redaction import Redactor
 from contracts.lifecycle.outputs import Outputs
 from contracts.load.report import REPORT_FILE, SUMMARY_FILE, load_record, write_load_reports
-from contracts.load.tally import LoadTally, failure_name, judge
+from contracts.load.tally import LoadTally, failure_name, judged
 from contracts.reporting.console import stderr
 from contracts.reporting.record import RunRecord
 from contracts.settings import options as shared_options
@@ -115,8 +115,8 @@ class LoadRun:
     ) -> ContractFailure | None:
         if not self.judging:
             return None
-        violations = judge(status, content_type, body, self.strict_fields, truncated_at, reason[:REASON_LIMIT])
-        self.tally.observe(status, violations, content_type, body, self.redact)
+        violations, drift = judged(status, content_type, body, self.strict_fields, truncated_at, reason[:REASON_LIMIT])
+        self.tally.observe(status, violations, content_type, body, self.redact, drift=drift, whole=truncated_at is None)
         return ContractFailure(failure_name(status, violations, self.redact)) if violations else None
 
     def unanswered(self, reason: str) -> NoAnswer:

@@ -25,6 +25,8 @@ from contracts.core.limits import DEFAULT_MAX_BODY
 from contracts.core.redaction import Redactor
 from contracts.core.violations import Violation
 from contracts.judging.checks import Verdict, judge_answer
+from contracts.judging.evidence import Evidence
+from contracts.reporting.record import as_is
 from contracts.transport.captures import Chunk, Recorded, recorded
 from contracts.transport.plain_lines import plain_line
 
@@ -74,6 +76,7 @@ class Verdicts:
     secrets: set[str] = field(default_factory=set)
     seen: Counter = field(default_factory=Counter)  # (status, check, path) of every violation, known ones too
     known: Counter = field(default_factory=Counter)  # those of them the known-violations file accepts
+    evidence: Evidence = field(default_factory=Evidence)  # what undocumented members looked like
 
     @property
     def exchanges(self) -> int:
@@ -96,9 +99,21 @@ class Verdicts:
         self.secrets.update(list(other.secrets)[: max(0, _MAX_SECRETS - len(self.secrets))])
         self.seen.update(other.seen)
         self.known.update(other.known)
+        self.evidence.merge(other.evidence, same_run=True)
 
-    def count(self, status: int, *, violating: bool, undocumented: Sequence[str], secrets: Sequence[str]) -> None:
-        """One judged exchange: its status's tally, its drift, and its credentials (to mask their echoes)."""
+    def count(
+        self,
+        status: int,
+        *,
+        violating: bool,
+        undocumented: Sequence[str],
+        secrets: Sequence[str],
+        body: bytes | None = None,
+        valid: bool = True,
+        environment: tuple[str, ...] = (),
+    ) -> None:
+        """One judged exchange: its status's tally, its drift, its credentials (to mask their echoes), and, for a body
+        read whole, the evidence of what the service sends (`valid`: no rule broken, known violations included)."""
         tally = self.statuses.get(status) or self.statuses.setdefault(status, StatusTally())
         tally.exchanges += 1
         tally.violating += violating
@@ -108,14 +123,27 @@ class Verdicts:
                 self.drift[status, path] += 1
         if secrets and len(self.secrets) < _MAX_SECRETS:
             self.secrets.update(secrets)
+        if body is not None:  # the redactor is made only for a body that is read: one with drift, or broken
+            clean = _redactor((*secrets, *environment)) if undocumented or not valid else as_is
+            self.evidence.answer(status, body, undocumented, valid=valid, clean=clean)
 
-    def judged(self, label: str, status: int, verdict: Verdict, secrets: Sequence[str], options: Options, entry: Recorded | None) -> bool:
+    def judged(
+        self,
+        label: str,
+        status: int,
+        verdict: Verdict,
+        secrets: Sequence[str],
+        options: Options,
+        entry: Recorded | None,
+        body: bytes | None,
+    ) -> bool:
         """One exchange judged: counted, its violations (those not known) written and remembered; the first SHOWN
         violating and conforming ones kept to be shown in full. False, and nothing done, for one to be shown in
         full when its `entry` is not at hand (the caller reads it in full, and comes back)."""
         violations: Sequence[Violation] = verdict.violations
+        environment = options.environment_secrets
         if not violations and len(self.conforming) >= SHOWN:  # most exchanges: only counted
-            self.count(status, violating=False, undocumented=verdict.drift, secrets=secrets)
+            self.count(status, violating=False, undocumented=verdict.drift, secrets=secrets, body=body, environment=environment)
             return True
         identities = [(status, v.check, v.path) for v in violations]
         if identities and options.known:
@@ -126,9 +154,12 @@ class Verdicts:
         if identities:
             self.seen.update(identities)
             self.known.update(i for i in identities if i in options.known)
-        self.count(status, violating=bool(violations), undocumented=verdict.drift, secrets=secrets)
+        valid = not verdict.violations  # known violations included: the evidence is of what the service sends
+        self.count(
+            status, violating=bool(violations), undocumented=verdict.drift, secrets=secrets, body=body, valid=valid, environment=environment
+        )
         if violations or shown:
-            redact = _redactor((*secrets, *options.environment_secrets))
+            redact = _redactor((*secrets, *environment))
             if violations:
                 self.lines.append(redact(f"{label}: {status} " + "; ".join(str(v) for v in violations)))
             if shown and entry is not None:
@@ -192,7 +223,8 @@ def judge(entries: Iterable[Recorded], options: Options, found: Verdicts | None 
         )
         if not entry.body_recorded:
             found.unrecorded += status in CONTRACT and CONTRACT[status].body is not None
-        found.judged(entry.label, status, verdict, entry.secrets, options, entry)
+        whole = truncated_at is None and entry.body_recorded
+        found.judged(entry.label, status, verdict, entry.secrets, options, entry, body if whole else None)
     return found
 
 
@@ -214,7 +246,7 @@ def _plain_line(found: Verdicts, options: Options, file: str, number: int, line:
         found.ignored += 1
         return True
     verdict = judge_answer(status, content_type, body, options.strict_fields, reason, drift_in_order=False)
-    return found.judged(f"{file}#{number}" if verdict.violations else "", status, verdict, secrets, options, None)
+    return found.judged(f"{file}#{number}" if verdict.violations else "", status, verdict, secrets, options, None, body)
 
 
 def in_order(work: Iterator[Chunk], options: Options, jobs: int) -> Generator[Verdicts, None, None]:

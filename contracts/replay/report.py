@@ -52,6 +52,7 @@ def record_of(verdicts: Verdicts, files: list[str], *, started: float, exit_stat
     )
     record.drift.update(verdicts.drift)
     record.violations.update(verdicts.seen)
+    record.evidence = verdicts.evidence
     for status in CONTRACT:
         tally = verdicts.statuses.get(status)
         if tally is None or not tally.exchanges:

@@ -1,5 +1,7 @@
 """What a run saw (`RunRecord`), whichever way it came in, and summary.json, the machine-readable form of it that
-CI, baselines and the history read."""
+CI, baselines and the history read. Its `evidence` of undocumented members goes into summary.json under
+"evidence", checked again by the run's final redactor and within its size cap, so the history keeps it for
+`python -m contracts propose`."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 
 from contracts.core.contract import CONTRACT, TOOL, VERSION
 from contracts.core.coverage import StatusCoverage, TestResult, status_coverage
+from contracts.judging.evidence import Evidence
 from contracts.judging.schemas import schema_hashes
 
 Clean = Callable[[str], str]  # masks secrets (and makes control characters visible) in text from the target
@@ -44,6 +47,7 @@ class RunRecord:
     violations: Counter = field(default_factory=Counter)  # (status judged against, check, path) -> times seen
     elapsed: dict[int, list[float]] = field(default_factory=dict)  # per answered status, seconds per exchange
     regression: dict = field(default_factory=dict)  # since_baseline, known_violations, baseline_warning: set by the gate
+    evidence: Evidence = field(default_factory=Evidence)  # what undocumented members looked like, per kind of body
 
     def add(self, result: TestResult, status: int | None) -> None:
         self.counts[result.outcome] += 1
@@ -112,8 +116,10 @@ def not_verified_line(unverified: list[StatusCoverage]) -> str:
 
 
 def summary_text(record: RunRecord, clean: Clean) -> str:
-    """summary.json's text: every string cleaned, and the JSON text once more (an escaped form of a secret)."""
-    return clean(json.dumps(cleaned_summary(record, clean), indent=2)) + "\n"
+    """summary.json's text: every string cleaned, and the JSON text once more (an escaped form of a secret). The
+    evidence is checked again by the same redactor, which by now knows every secret of the run."""
+    summary = cleaned_summary(record, clean) | {"evidence": _cleaned(record.evidence.as_dict(clean=clean), clean)}
+    return clean(json.dumps(summary, indent=2)) + "\n"
 
 
 def cleaned_summary(record: RunRecord, clean: Clean) -> dict:

@@ -32,8 +32,9 @@ from werkzeug.wrappers import Request, Response
 from contracts.core.contract import CONTRACT, ERROR_STATUSES_WITH_BODY, OPERATION_PATH, PROVOKED_STATUSES
 from contracts.core.credentials import Credentials
 from contracts.core.violations import json_path
-from contracts.judging.schemas import documented_fields
-from contracts.judging.validation import MAX_CONTAINERS, MAX_NESTING, json_type
+from contracts.judging.mutations import variants
+from contracts.judging.schemas import documented_fields, resolved
+from contracts.judging.validation import MAX_CONTAINERS, MAX_NESTING
 from contracts.transport.server import SAMPLE_ORGANIZATION, ReferenceApp
 
 from .staging import OVERCAP_ENV, OVERCAP_TOKEN, SCENARIOS, StagingApp
@@ -152,25 +153,15 @@ def merged(**extra: object) -> Callable[[Any], Any]:
 # -- fields, read from the schemas ----------------------------------------------------------------
 
 
-# Wrong values per documented type, the most confusable first: a number written as a string,
-# a boolean where a number belongs and a number where a boolean does (in Python `True == 1`), then null.
-WRONG_VALUES: dict[str, tuple[object, ...]] = {
-    "string": (42, None),
-    "number": ("100000", True, None),
-    "boolean": ("false", 0, None),
-    "object": ("The upstream provider failed.", None),
-}
-
-
 def field_faults(kind: str, status: int, *, every_wrong_type: bool) -> Iterator[Fault]:
-    """One `missing` fault per required field and one `as_<type>` fault per wrong value of each field."""
-    for field in documented_fields(kind):
-        label = ".".join(field.keys)
-        if field.required:
-            yield Fault(f"{status}-{label}-missing", status, rebody(without(*field.keys)), path=field.path)
-        wrong = WRONG_VALUES[field.node["type"]] if every_wrong_type else WRONG_VALUES[field.node["type"]][:1]
-        for value in wrong:
-            yield Fault(f"{status}-{label}-as-{json_type(value)}", status, rebody(replaced(field.keys, value)), path=field.path)
+    """One `missing` fault per required member and one `as-<type>` fault per wrong value of each member, nested
+    members and array items included, as the schema's mutation catalogue lists them (`mutations.variants`): the
+    most confusable wrong values (a number spelt as a string, a boolean where a number belongs, null), or only the
+    first of each member's."""
+    for variant in variants(resolved(kind), wrong_types="confusable" if every_wrong_type else "first"):
+        if variant.keys and (variant.label == "missing" or variant.label.startswith("as-")):
+            label = ".".join(map(str, variant.keys))
+            yield Fault(f"{status}-{label}-{variant.label}", status, rebody(variant.apply), path=variant.path)
 
 
 def optional_fields_absent(kind: str, status: int) -> Fault:

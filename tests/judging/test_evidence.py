@@ -11,8 +11,10 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from contracts.core.redaction import MASK, Redactor
-from contracts.judging import evidence as ev
-from contracts.judging.evidence import Evidence, EvidenceError, credential_name, credential_value
+from contracts.judging import evidence_form as ev
+from contracts.judging.evidence import Evidence
+from contracts.judging.evidence_form import EvidenceError
+from contracts.judging.looks_like import credential_name, credential_value, json_type
 from contracts.judging.validation import undocumented_fields
 from contracts.transport.server import ERRORS, SAMPLE_ORGANIZATION
 from tests.helpers.faults import credential_echoes
@@ -77,7 +79,7 @@ def test_each_path_records_how_often_which_types_formats_values_and_range():
 def test_json_types_are_the_ones_jsonschema_checks(value):
     checker = Draft202012Validator.TYPE_CHECKER
     expected = next(name for name in ("null", "boolean", "integer", "number", "string", "array", "object") if checker.is_type(value, name))
-    assert ev.json_type(value) == expected
+    assert json_type(value) == expected
 
 
 def test_a_format_counts_only_the_values_that_match_it():
@@ -281,7 +283,7 @@ def test_the_serialized_evidence_sheds_samples_then_values_then_paths_to_fit():
         {**SAMPLE_ORGANIZATION, **{f"m{i:03d}": f"{n}-{i:03d}" + "v" * 55 for i in range(ev.MAX_PATHS)}} for n in range(ev.MAX_DISTINCT)
     ]
     evidence = learned(*bodies)
-    assert len(json.dumps(ev._kind_dict(evidence.kinds["organization"])).encode()) > 1.5 * ev.MAX_BYTES
+    assert len(json.dumps(ev.kind_dict(evidence.kinds["organization"])).encode()) > 1.5 * ev.MAX_BYTES
     data = evidence.as_dict()
     assert len(json.dumps(data, ensure_ascii=False).encode()) <= ev.MAX_BYTES
     entries = list(data["kinds"]["organization"]["paths"].values())
@@ -369,3 +371,53 @@ def test_merging_keeps_at_most_max_paths_the_most_seen_first():
     record = often.kinds["organization"]
     assert len(record.paths) == ev.MAX_PATHS and record.truncated
     assert "$.common" in record.paths
+
+
+def test_a_value_holding_a_lone_surrogate_is_counted_but_never_kept():
+    """Valid JSON text (`"\\udfff"`), but no UTF-8 file can hold it: summary.json must still be written."""
+    evidence = learned({**SAMPLE_ORGANIZATION, "note": "\udfff \ud800"}, {**SAMPLE_ORGANIZATION, "note": "plain"})
+    data = evidence.as_dict()
+    json.dumps(data, ensure_ascii=False).encode("utf-8")  # no UnicodeEncodeError
+    note = data["kinds"]["organization"]["paths"]["$.note"]
+    assert note["seen"] == 2 and note["types"] == {"string": 2}
+    assert note["values"] is None and note["samples"] == ["plain"]
+    read = Evidence.from_dict(
+        {**data, "kinds": {"organization": {"paths": {"$.x": {"steps": ["x"], "samples": ["\ud800", "ok"], "values": ["\ud800", "ok"]}}}}}
+    )
+    assert read.kinds["organization"].paths["$.x"].samples == ["ok"] and read.kinds["organization"].paths["$.x"].values is None
+    with pytest.raises(EvidenceError, match="steps"):
+        Evidence.from_dict({**data, "kinds": {"organization": {"paths": {"$.x": {"steps": ["\ud800"]}}}}})
+
+
+def test_values_wait_for_the_redactor_of_their_own_body_even_when_the_next_body_has_another():
+    """Replay masks each exchange's credentials with a redactor of its own: a value kept from one body is asked of
+    that body's redactor, not of whichever comes next."""
+    first_secret, second_secret = "quiet-harbor-lantern", "velvet-orchard-meadow"  # nothing in their shape gives them away
+    evidence = Evidence()
+    evidence.learn("organization", {**SAMPLE_ORGANIZATION, "last": first_secret}, Redactor([first_secret]))
+    evidence.learn("organization", {**SAMPLE_ORGANIZATION, "last": "an ordinary value"}, Redactor([second_secret]))
+    text = json.dumps(evidence.as_dict())  # no final redactor: only what each body's own one said
+    assert first_secret not in text and "an ordinary value" not in text, "the member holds a secret: none of its values is kept"
+    assert paths(evidence)["$.last"]["credential"]
+
+
+def test_remembering_bodies_and_values_seen_before_changes_no_count():
+    """A body seen before, a value seen before at the same place, an object or array with the same content: each is
+    counted again without being walked, and the evidence is what walking every body anew would give."""
+    varied = [
+        {**SAMPLE_ORGANIZATION, "region": "eu", "seats": 3, "plan": {"tier": "pro", "since": "2024-01-01"}, "tags": ["a", "b"]},
+        {**SAMPLE_ORGANIZATION, "region": "us", "seats": 3, "plan": {"tier": "pro", "since": "2024-01-01"}, "tags": []},
+        {**SAMPLE_ORGANIZATION, "region": "eu", "plan": {"tier": "free"}, "tags": ["a", 7, None], "echo": SECRET},
+        {**SAMPLE_ORGANIZATION, "region": 5, "deep": {"a": {"b": {"c": {"d": {"e": {"f": {"g": 1}}}}}}}},
+    ]
+    bodies = [body for _ in range(3) for body in varied]
+    remembered = Evidence()
+    for body in bodies:
+        remembered.answer(200, json.dumps(body).encode(), undocumented_fields("organization", body), valid=True, clean=CLEAN)
+    walked = Evidence()
+    for body in bodies:
+        alone = Evidence()
+        alone.observe("organization", body, undocumented_fields("organization", body), CLEAN)
+        walked.merge(alone, same_run=True)
+    assert remembered.as_dict() == walked.as_dict()
+    assert remembered.kinds["organization"].paths["$.region"].seen == 12 and remembered.kinds["organization"].dropped == 3

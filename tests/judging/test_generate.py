@@ -13,7 +13,7 @@ import sys
 import pytest
 from hypothesis import Phase, given, settings
 
-from contracts.judging import schemas
+from contracts.judging import schemas, typed_decoding, validation
 from contracts.judging.generate import UnsupportedSchema, corruption_targets, corruptions, valid_payloads
 from contracts.judging.schemas import documented_fields, schema
 from tests.helpers.support import GATE_ENV_VARS, REPO
@@ -102,8 +102,10 @@ def test_corruptions_include_the_classic_mistakes():
 
 
 def forget_schemas() -> None:
+    """Every cache of the schemas, the fast path's engine among them: an edited schema is judged as written."""
     for cached in (schemas.registry, schemas.resolved, schemas.documented_fields, schemas.documented_members, schemas.validator):
         cached.cache_clear()
+    typed_decoding.forget()
 
 
 @pytest.fixture
@@ -190,3 +192,40 @@ def test_ci_runs_our_thorough_derandomized_profile_not_hypothesis_default_ci(tmp
 
 def test_outside_ci_the_fast_dev_profile_runs(tmp_path):
     assert profile_header(without_ci(os.environ), tmp_path).startswith("hypothesis profile 'dev' -> max_examples=60")
+
+
+def add_members_an_applied_proposal_may_hold(document: dict) -> None:
+    document["properties"] |= {
+        "seatCount": {"type": "integer"},
+        "score": {"type": ["null", "number"]},
+        "renewsOn": {"type": ["null", "string"], "format": "date"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "seats": {"type": "array", "items": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}},
+    }
+    document["required"] += ["seatCount", "tags", "seats"]
+
+
+def test_integers_type_unions_and_arrays_are_generated_as_the_schema_says(edited_schema):
+    edited_schema("organization", add_members_an_applied_proposal_may_hold)
+    payloads = draws(valid_payloads("organization"), 200)
+    judge = schemas.validator("organization")
+    assert all(judge.is_valid(payload) for payload in payloads)
+    assert all(type(p["seatCount"]) is int for p in payloads)
+    assert {type(p["score"]) for p in payloads if "score" in p} >= {type(None), float}
+    assert any(p.get("renewsOn") is None for p in payloads) and any(isinstance(p.get("renewsOn"), str) for p in payloads)
+    assert any(p["tags"] for p in payloads) and all(isinstance(tag, str) for p in payloads for tag in p["tags"])
+    assert any(p["seats"] for p in payloads) and all(type(seat["id"]) is int for p in payloads for seat in p["seats"])
+
+
+def test_integers_type_unions_and_array_items_get_their_own_corruptions(edited_schema):
+    edited_schema("organization", add_members_an_applied_proposal_may_hold)
+    names = set(corruption_targets("organization"))
+    assert {"$.seatCount: wrong JSON type number", "$.seatCount: number spelt as a string"} <= names
+    assert "$.score: wrong JSON type string" in names and "$.score: wrong JSON type null" not in names
+    assert "$.renewsOn: malformed date" in names and "$.renewsOn: wrong JSON type null" not in names
+    assert {"$.tags: wrong JSON type object", "$.tags[0]: wrong JSON type number", "$.tags[0]: non-standard JSON token"} <= names
+    assert {"$.seats[0].id: required field dropped", "$.seats[0]: wrong JSON type string", "$.seats[0].id: wrong JSON type number"} <= names
+    for name in sorted(names):
+        for corruption in draws(corruptions("organization", name), 1):
+            found = validation.check_document("organization", corruption.document)[1]
+            assert {violation.path for violation in found} == {corruption.path}, (name, corruption.document)

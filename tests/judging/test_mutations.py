@@ -4,11 +4,13 @@ body accepted, every contract-breaking variant of the current reference still re
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 from jsonschema import Draft202012Validator
+from werkzeug.wrappers import Response
 
-from contracts.judging import schemas, validation
+from contracts.judging import schemas, typed_decoding, validation
 from contracts.judging.mutations import MISSING, Variant, example, prove, undocumented, variants
 from contracts.transport.server import ERRORS, SAMPLE_ORGANIZATION
 from tests.helpers.faults import field_faults
@@ -48,16 +50,57 @@ def test_the_catalogue_covers_each_rule_of_each_documented_member():
     assert {"$.error.code: missing", "$.error.providerCode: as-number", "$.error: as-string"} <= nested
 
 
-def test_the_confusable_variants_are_the_faults_the_gate_catalogue_serves():
-    """tests/faults.py can generate its field faults from here: same members, same values, same names."""
-    for kind, status, every, depth in (("organization", 200, True, "confusable"), ("error", 402, False, "first")):
-        theirs = {fault.name for fault in field_faults(kind, status, every_wrong_type=every)}
-        mine = {
-            f"{status}-{'.'.join(map(str, v.keys))}-{v.label}"
-            for v in variants(schemas.resolved(kind), wrong_types=depth)
-            if v.keys and (v.label == "missing" or v.label.startswith("as-"))
-        }
-        assert mine == theirs
+def test_the_gate_catalogue_serves_the_confusable_variants_by_their_documented_names():
+    """tests/helpers/faults.py's field faults are generated from here, under the names the catalogue has always had."""
+    organization = {fault.name: fault.path for fault in field_faults("organization", 200, every_wrong_type=True)}
+    assert {"200-messagesCap-as-string", "200-messagesCap-as-boolean", "200-messagesCap-as-null"} <= set(organization)
+    assert organization["200-organizationId-missing"] == "$.organizationId" and "200-smsCap-missing" not in organization
+    envelope = {fault.name: fault.path for fault in field_faults("error", 402, every_wrong_type=False)}
+    assert envelope["402-error.code-as-number"] == "$.error.code" and "402-error.code-as-null" not in envelope, "first only"
+    assert len(organization) == 39 and len(envelope) == 11
+
+
+@pytest.fixture
+def applied_schema(monkeypatch):
+    """The organization schema with an integer, a nullable number and arrays, as an applied proposal may add them."""
+    documents = copy.deepcopy(schemas._resources())
+    organization = documents[schemas.KINDS["organization"]]
+    organization["properties"] |= {
+        "seatCount": {"type": "integer"},
+        "score": {"type": ["null", "number"]},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "seats": {"type": "array", "items": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}},
+    }
+    organization["required"] += ["seatCount", "tags"]
+    monkeypatch.setattr(schemas, "_resources", lambda: documents)
+    forget = (
+        schemas.registry,
+        schemas.resolved,
+        schemas.documented_fields,
+        schemas.documented_members,
+        schemas.validator,
+    )
+    for cached in forget:
+        cached.cache_clear()
+    typed_decoding.forget()  # the fast path judges by the schema it was built from
+    yield
+    monkeypatch.undo()
+    for cached in forget:
+        cached.cache_clear()
+    typed_decoding.forget()
+
+
+def test_field_faults_of_integer_and_array_members_break_the_body_where_they_say(applied_schema):
+    body = {**SAMPLE_ORGANIZATION, "seatCount": 3, "score": None, "tags": ["beta"], "seats": [{"id": 1}]}
+    assert validation.validate("organization", body) == []
+    faults = {fault.name: fault for fault in field_faults("organization", 200, every_wrong_type=True)}
+    assert {"200-seatCount-as-number", "200-seatCount-missing", "200-score-as-string", "200-tags-as-object", "200-tags.0-as-number"} <= set(
+        faults
+    )
+    assert {"200-seats.0.id-missing", "200-seats.0.id-as-number"} <= set(faults) and "200-score-as-null" not in faults
+    for fault in faults.values():
+        broken = json.loads(fault.rewrite(None, Response(json.dumps(body))).get_data())  # type: ignore[arg-type]
+        assert fault.path in {v.path for v in validation.validate("organization", broken)}, fault.name
 
 
 def test_nested_objects_and_array_items_have_variants_of_their_own():

@@ -14,6 +14,7 @@ from pathlib import Path
 import jsonpatch
 import pytest
 
+from contracts.client import ErrorEnvelope, InvalidPayload, Organization
 from contracts.core.redaction import MASK, Redactor
 from contracts.judging import schemas, typed_decoding, validation
 from contracts.judging.evidence import Evidence
@@ -334,3 +335,23 @@ def test_evidence_from_an_older_reference_is_not_proposed_twice():
 def _others(proposal) -> dict[str, str]:
     changed = {Path(change.name).name for change in proposal.files}
     return {path.name: path.read_text(encoding="utf-8") for path in SCHEMA_FILES if path.name not in changed}
+
+
+def test_the_typed_client_reads_bodies_of_the_applied_schema_and_fills_only_what_it_declares(installed):
+    """A model holds the members it declares, from the objects it stands for; a member an applied proposal adds waits
+    for the model to declare it (tests/test_one_source.py says which), and one named like a declared one elsewhere in
+    the body takes nothing from it."""
+    organization = {**SAMPLE_ORGANIZATION, "region": "eu", "billing": {"name": "Gold plan", "seats": 3}, "tags": ["beta"]}
+    envelope = {"trackingId": "t-1", "code": "root-code", "error": {**ERRORS[402], "docs": "https://example.com"}}
+    learned = [("organization", organization), ("error", envelope)]
+    proposal = propose(evidence_of(learned), learned=learned)
+    assert proposal.proof.holds
+    installed({name: json.dumps(document) for name, document in proposed_documents(proposal).items()})
+    assert "name" in schemas.resolved("organization")["properties"]["billing"]["properties"]
+    model = Organization.from_json(json.dumps(organization))
+    assert model.name == "Acme Notifications" and model == Organization.from_json(json.dumps(organization | {"name": "Acme Notifications"}))
+    assert set(model.to_document()) == set(SAMPLE_ORGANIZATION), "the members it declares, no more"
+    assert ErrorEnvelope.from_json(json.dumps(envelope)).code == ERRORS[402]["code"], "the envelope's code is the error's"
+    with pytest.raises(InvalidPayload) as refused:
+        Organization.from_json(json.dumps(SAMPLE_ORGANIZATION))
+    assert {violation.path for violation in refused.value.violations} == {"$.region", "$.billing", "$.tags"}, "now required"
