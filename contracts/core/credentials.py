@@ -75,6 +75,16 @@ class Credentials:
         return TOKEN_ENV if self.scheme == "bearer" else f"{CLIENT_ID_ENV} + {CLIENT_SECRET_ENV}"
 
 
+def refused_cause(credentials: Credentials | None) -> str:
+    """The cause of a run whose target answers 401 to a plain request with the configured credentials: said in every
+    way in, or a stale CI secret reads as a broken deploy. None: this process holds no credentials (a Locust master)."""
+    which = f"{credentials.describe()} from {credentials.environment_names()}" if credentials else "from the environment"
+    return (
+        f"the target refused the configured credentials ({which}) with 401: check that secret (rotated or wrong?); "
+        "if it is current, the deployment refuses valid credentials"
+    )
+
+
 def check_secret(name: str, value: str) -> str:
     """A secret long enough to be masked by value without masking unrelated text too."""
     if len(value) < MIN_SECRET_LENGTH:

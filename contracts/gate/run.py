@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from contracts.core import exits
-from contracts.core.credentials import ConfigError, Credentials
+from contracts.core.credentials import ConfigError, Credentials, refused_cause
 from contracts.core.exchange import Exchange
 from contracts.core.printable import printable
 from contracts.core.redaction import Redactor, cookie_values
@@ -130,8 +130,7 @@ class GateRun:
         if status != 401 or credentials != self.settings.credentials:
             return
         self.record.cause = (
-            f"the target refused the configured credentials ({credentials.describe()} from {credentials.environment_names()}) "
-            "with 401: check that secret (rotated or wrong?); if it is current, the deployment refuses valid credentials. "
+            f"{refused_cause(credentials)}. "
             "Statuses asked for with them were not attempted because of it, not because the target ignores Prefer"
         )
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from contracts.core import exits
 from contracts.core.contract import CONTRACT
 from contracts.core.coverage import TestResult
+from contracts.core.credentials import Credentials, refused_cause
 from contracts.core.redaction import Redactor
 from contracts.lifecycle.outputs import Outputs
 from contracts.load.tally import LoadTally
@@ -36,11 +37,21 @@ class LoadRecord(RunRecord):
 
 
 def load_record(
-    tally: LoadTally, *, target: str, started: float, workers: int, missing_reports: list[str], interrupted: bool = False
+    tally: LoadTally,
+    *,
+    target: str,
+    started: float,
+    workers: int,
+    missing_reports: list[str],
+    interrupted: bool = False,
+    credentials: Credentials | None = None,
 ) -> LoadRecord:
-    """Every documented status the run saw, judged as one test of it; the others `not seen`."""
+    """Every documented status the run saw, judged as one test of it; the others `not seen`. A plain request refused
+    with 401 fails the run, with the gate's cause (`refused_cause`): whichever way in, a stale secret is named."""
     record = LoadRecord(started=started, target=target, way_in="load")
-    record.counts.update({"passed": tally.responses - tally.violating, "failed": tally.violating})
+    record.counts.update({"passed": tally.responses - tally.failing, "failed": tally.failing})
+    if tally.refused:
+        record.cause = f"{refused_cause(credentials)} ({tally.refused:,} of {tally.plain:,} plain requests refused)"
     record.evidence = tally.evidence
     for status, tallied in tally.statuses.items():
         for path, count in tallied.paths.items():
@@ -57,17 +68,18 @@ def load_record(
         exits.INTERRUPTED
         if interrupted
         else exits.VIOLATED
-        if tally.violating
+        if tally.violating or tally.refused
         else exits.HONOURED
         if tally.responses
         else exits.NO_CHECK_RAN  # nothing judged is never a pass
     )
-    verdict = "violated" if tally.violating else "honoured" if tally.responses else "nothing judged"
+    verdict = "violated" if tally.violating or tally.refused else "honoured" if tally.responses else "nothing judged"
     record.load = {
         "workers": workers,  # 0: standalone
         "verdict": verdict,
         "responses": tally.responses,
         "violating": tally.violating,
+        "refused": tally.refused,  # plain requests answered 401: the configured credentials refused
         "statuses": {str(status): _status_entry(status, tally) for status in sorted(tally.statuses)},
         "no_answer": [{"reason": reason, "count": count} for reason, count in tally.no_answer.most_common()],
         # Workers whose last report came before they stopped: their final requests are not counted.

@@ -100,6 +100,9 @@ class LoadTally:
     statuses: dict[int, StatusTally] = field(default_factory=dict)
     no_answer: Counter = field(default_factory=Counter)  # reason -> count: no complete HTTP answer, nothing to judge
     evidence: Evidence = field(default_factory=Evidence)  # what undocumented members looked like
+    plain: int = 0  # responses to the plain request, with the configured credentials and nothing else
+    refused: int = 0  # of those, answered 401: the target refused the configured credentials themselves
+    refused_only: int = 0  # of those, the ones without a violation of their own: failures besides `violating`
 
     def observe(
         self,
@@ -111,11 +114,17 @@ class LoadTally:
         *,
         drift: Sequence[str] = (),
         whole: bool = True,
+        plain: bool = False,
     ) -> None:
         """Count one judged response; the first few violating ones of each status are kept as examples. A body read
-        `whole` (not cut at the cap) is evidence of what the service sends, with its `drift`."""
+        `whole` (not cut at the cap) is evidence of what the service sends, with its `drift`. A `plain` request's
+        401 is counted as refused credentials, the run's cause (`refused_cause`)."""
         tally = self.statuses.get(status) or self.statuses.setdefault(status, StatusTally())  # no new tally per response
         tally.responses += 1
+        if plain:
+            self.plain += 1
+            self.refused += status == 401
+            self.refused_only += status == 401 and not violations
         if whole:
             self.evidence.answer(status, body, drift, valid=not violations, clean=redact)
         if not violations:
@@ -143,12 +152,20 @@ class LoadTally:
     def violating(self) -> int:
         return sum(t.violating for t in self.statuses.values())
 
+    @property
+    def failing(self) -> int:
+        """Responses Locust lists as failures: those violating the reference, and plain requests refused (401)."""
+        return self.violating + self.refused_only
+
     def snapshot(self) -> dict:
         """Plain data (string keys, lists, numbers) for Locust's worker-to-master messages."""
         return {
             "statuses": {str(s): t.as_dict() for s, t in self.statuses.items()},
             "no_answer": dict(self.no_answer),
             "evidence": self.evidence.as_dict(),
+            "plain": self.plain,
+            "refused": self.refused,
+            "refused_only": self.refused_only,
         }
 
     def merge(self, snapshot: dict) -> None:
@@ -164,6 +181,9 @@ class LoadTally:
                     tally.examples.append(example)
         for reason, count in snapshot.get("no_answer", {}).items():
             self.no_answer[reason] += int(count)
+        self.plain += int(snapshot.get("plain", 0))
+        self.refused += int(snapshot.get("refused", 0))
+        self.refused_only += int(snapshot.get("refused_only", 0))
         if "evidence" in snapshot:  # a worker's, of the same run
             self.evidence.merge(Evidence.from_dict(snapshot["evidence"]), same_run=True)
 

@@ -47,6 +47,7 @@ REPORTS_DIR = Path("reports")
 # Set to 0 to send the same requests without judging them (the benchmark's baseline); never for a real run.
 JUDGE_SWITCH = "CONTRACT_LOAD_JUDGE"
 EVERY_STATUS = frozenset(range(100, 1000))
+REFUSED_FAILURE = "401 the configured credentials refused"  # Locust's failure name for a plain request's 401
 
 
 class ContractFailure(Exception):
@@ -111,13 +112,17 @@ class LoadRun:
         }
 
     def verdict(
-        self, status: int, content_type: str, body: bytes, truncated_at: int | None = None, reason: str = ""
+        self, status: int, content_type: str, body: bytes, truncated_at: int | None = None, reason: str = "", *, plain: bool = False
     ) -> ContractFailure | None:
+        """The failure Locust lists for this response, if any: its violations, or the configured credentials refused
+        (401 to a `plain` request)."""
         if not self.judging:
             return None
         violations, drift = judged(status, content_type, body, self.strict_fields, truncated_at, reason[:REASON_LIMIT])
-        self.tally.observe(status, violations, content_type, body, self.redact, drift=drift, whole=truncated_at is None)
-        return ContractFailure(failure_name(status, violations, self.redact)) if violations else None
+        self.tally.observe(status, violations, content_type, body, self.redact, drift=drift, whole=truncated_at is None, plain=plain)
+        if violations:
+            return ContractFailure(failure_name(status, violations, self.redact))
+        return ContractFailure(REFUSED_FAILURE) if plain and status == 401 else None
 
     def unanswered(self, reason: str) -> NoAnswer:
         self.tally.unanswered(reason, self.redact)
@@ -261,6 +266,8 @@ def quitting(environment: Environment, **_: Any) -> None:
     _run.finished = True
     environment.process_exit_code = record.exit_status
     console = stderr()
+    if record.cause:  # as the gate says it
+        console.line(current_run().redact(f"cause: {record.cause}"))
     console.line(exits.verdict_line(record.exit_status, judged=current_run().judged_exit))
     for line in outputs.lines():
         console.line(current_run().redact(line))
@@ -280,6 +287,7 @@ def write_reports(environment: Environment, outputs: Outputs, *, interrupted: bo
         workers=len(workers),
         missing_reports=[w for w in workers if w not in run.final_reports] if isinstance(runner, MasterRunner) else [],
         interrupted=interrupted,
+        credentials=run.credentials,
     )
     run.judged_exit = record.exit_status
     write_load_reports(REPORTS_DIR, record, run.redact, outputs)
@@ -341,7 +349,7 @@ class ContractUser(FastHttpUser):
             response.request_meta["response_time"] = (time.perf_counter() - started) * 1000
             response.request_meta["response_length"] = len(body)
             content_type = response.headers.get("Content-Type", "") or ""
-            failure = run.verdict(response.status_code, content_type, body, truncated_at, _reason(response))
+            failure = run.verdict(response.status_code, content_type, body, truncated_at, _reason(response), plain=scenario is None)
             if failure is None:
                 response.success()
             else:

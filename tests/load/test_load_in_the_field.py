@@ -32,9 +32,11 @@ def environment() -> dict[str, str]:
     return {**env, "CONTRACT_API_TOKEN": TOKEN}
 
 
-def run(folder: Path, *args: str, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+def run(folder: Path, *args: str, prefix: tuple[str, ...] = (), env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     command = locust(folder, "-u", "2", "-r", "2", *args, prefix=prefix)
-    return subprocess.run(command, cwd=folder, env=environment(), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        command, cwd=folder, env={**environment(), **(env or {})}, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
 
 
 # -- 7 and 9. a target missing or misspelt ------------------------------------------------------------------------
@@ -119,3 +121,40 @@ def test_a_read_only_reports_folder_keeps_the_verdict_and_says_why(reference_url
     assert verdict.startswith("verdict: NOT VERIFIED (exit 73") and "; the verdict that stands: " in verdict, done.stderr
     assert "FAILED" not in verdict
     assert "outputs not written: load-report.html, load-summary.json in reports: Permission denied" in done.stderr
+
+
+# -- 8. the run's credentials refused ---------------------------------------------------------------------------------
+
+
+def test_refused_credentials_fail_the_run_and_are_named_as_its_cause_as_in_the_gate(reference_url, tmp_path):
+    """Every answer is a conforming 401 envelope: judged alone, a pass. The plain requests carried the configured
+    credentials, so the run fails (exit 1, as the gate's) and says why, in the gate's words."""
+    done = run(tmp_path, "-t", "3s", "--host", reference_url, env={"CONTRACT_API_TOKEN": "tok-Rotated-Secret-0000"})
+    cause = "the target refused the configured credentials (bearer token from CONTRACT_API_TOKEN) with 401: check that secret"
+    summary = json.loads((tmp_path / "reports" / "load-summary.json").read_text())
+    if not summary["load"]["responses"]:
+        pytest.skip("no request completed in the run's seconds on this busy machine")
+    assert done.returncode == 1, done.stderr
+    said = done.stderr.splitlines()
+    assert any(line.startswith(f"cause: {cause}") for line in said), done.stderr
+    assert said[said.index(next(line for line in said if line.startswith("cause: "))) + 1].startswith("verdict: FAILED (exit 1")
+    assert summary["exit_status"] == 1 and summary["cause"].startswith(cause)
+    assert summary["load"]["refused"] == summary["load"]["responses"] and summary["load"]["verdict"] == "violated"
+    assert summary["counts"]["failed"] == summary["load"]["responses"]
+    assert "401 the configured credentials refused" in done.stdout + done.stderr  # Locust's own failure table
+    page = (tmp_path / "reports" / "load-report.html").read_text()
+    assert f"Cause: {cause}" in page
+    assert "tok-Rotated-Secret-0000" not in done.stdout + done.stderr + page + json.dumps(summary)
+
+
+def test_a_401_to_a_scenarios_own_credentials_is_judged_alone_not_the_configured_ones_refused(reference_url, tmp_path):
+    """A scenario's request carries its own credentials: a 401 to it says nothing of the configured ones."""
+    scenarios = tmp_path / "scenarios.toml"
+    scenarios.write_text('[status.402]\ncredentials = { token_env = "OVERCAP_TOKEN" }\n')
+    env = {"OVERCAP_TOKEN": "tok-Unknown-Overcap-0000"}
+    done = run(tmp_path, "-t", "3s", "--host", reference_url, "--scenarios", str(scenarios), "--scenario-share", "100", env=env)
+    summary = json.loads((tmp_path / "reports" / "load-summary.json").read_text())
+    if not summary["load"]["responses"]:
+        pytest.skip("no request completed in the run's seconds on this busy machine")
+    assert done.returncode == 0, done.stderr
+    assert summary["load"]["refused"] == 0 and summary["cause"] is None and "cause:" not in done.stderr
