@@ -18,6 +18,7 @@ from contracts.core import exits
 from contracts.core.credentials import ConfigError
 from contracts.core.limits import DEFAULT_MAX_BODY, format_size
 from contracts.core.violations import Violation, escape_surrogates
+from contracts.core.wording import counted
 from contracts.judging.schemas import KINDS
 from contracts.judging.validation import violations_of
 from contracts.lifecycle.signals import interruptible
@@ -50,8 +51,8 @@ class Tally:
         return exits.HONOURED if self.checked else exits.NO_CHECK_RAN
 
     def line(self, kind: str) -> str:
-        refusals = f", {self.refused} input{'s' if self.refused != 1 else ''} not read" if self.refused else ""
-        return f"{self.checked} {kind} payload{'s' if self.checked != 1 else ''} checked, {self.invalid} invalid{refusals}"
+        refusals = f", {counted(self.refused, 'input')} not read" if self.refused else ""
+        return f"{counted(self.checked, f'{kind} payload')} checked, {self.invalid:,} invalid{refusals}"
 
 
 def display_name(name: str) -> str:

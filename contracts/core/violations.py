@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import reduce
+
+from contracts.core.wording import counted
 
 _GOT_LIMIT = 80  # characters of a value from the target shown in a violation
 _WORDS_LIMIT = 240  # a description in our own words ("invalid JSON (… at line 1 column 2)") is kept whole up to this
@@ -105,4 +107,10 @@ def listing(where: str, violations: list[Violation] | tuple[Violation, ...], cle
     count = len(violations)
     lines = "\n".join(f"  {v.render(clean)}" for v in violations[:LISTED])
     more = f"\n  … and {count - LISTED:,} more: see the report" if count > LISTED else ""
-    return f"{where}: {count:,} contract violation{'s' if count != 1 else ''}\n{lines}{more}"
+    return f"{where}: {counted(count, 'contract violation')}\n{lines}{more}"
+
+
+def in_one_line(violations: Sequence[Violation]) -> str:
+    """The violations joined by `; `, the first LISTED of them (replay's one line per exchange)."""
+    more = f"; … and {len(violations) - LISTED:,} more: see the report" if len(violations) > LISTED else ""
+    return "; ".join(str(v) for v in violations[:LISTED]) + more

@@ -15,6 +15,7 @@ from contracts.core.contract import CONTRACT
 from contracts.core.coverage import TestResult
 from contracts.core.credentials import Credentials, refused_cause
 from contracts.core.redaction import Redactor
+from contracts.core.wording import counted
 from contracts.lifecycle.outputs import Outputs
 from contracts.load.tally import LoadTally
 from contracts.reporting.html import summary_sections
@@ -89,14 +90,17 @@ def load_record(
 
 
 def _result(status: int, tally: LoadTally) -> TestResult:
-    counted = tally.statuses[status]
-    name = f"{counted.responses:,} response{'s' if counted.responses != 1 else ''}"
-    if not counted.violating:
+    status_tally = tally.statuses[status]
+    name = counted(status_tally.responses, "response")
+    if not status_tally.violating:
         return TestResult(name, "passed", verified=True)
-    named = ", ".join(f"{path} ({n:,})" for path, n in counted.paths.most_common(PATHS_NAMED))
-    first = "; ".join(counted.examples[0]["violations"]) if counted.examples else ""
+    named = ", ".join(f"{path} ({n:,})" for path, n in status_tally.paths.most_common(PATHS_NAMED))
+    first = "; ".join(status_tally.examples[0]["violations"]) if status_tally.examples else ""
     return TestResult(
-        name, "failed", verified=True, reason=f"{counted.violating:,} of {counted.responses:,} violate, at {named}; the first: {first}"
+        name,
+        "failed",
+        verified=True,
+        reason=f"{status_tally.violating:,} of {status_tally.responses:,} violate, at {named}; the first: {first}",
     )
 
 

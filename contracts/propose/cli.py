@@ -27,6 +27,7 @@ from contracts.core import exits
 from contracts.core.credentials import ConfigError
 from contracts.core.limits import DEFAULT_MAX_BODY
 from contracts.core.redaction import Redactor
+from contracts.core.wording import counted
 from contracts.lifecycle.outputs import Outputs
 from contracts.lifecycle.signals import interruptible
 from contracts.reporting.console import Console, stderr, stdout
@@ -145,9 +146,9 @@ def _write(proposal: Proposal, out_dir: Path, outputs: Outputs, *, apply: bool) 
 
 
 def _evidence_line(gathered: Gathered, proposal: Proposal) -> str:
-    bodies = ", ".join(f"{count:,} {kind} bod{'ies' if count != 1 else 'y'}" for kind, count in proposal.bodies.items()) or "no bodies"
+    bodies = ", ".join(counted(count, f"{kind} body", f"{kind} bodies") for kind, count in proposal.bodies.items()) or "no bodies"
     runs = gathered.evidence.runs
-    return f"evidence: {runs} run{'s' if runs != 1 else ''}, {bodies}, from {', '.join(gathered.sources)}"
+    return f"evidence: {counted(runs, 'run')}, {bodies}, from {', '.join(gathered.sources)}"
 
 
 def _required(required: bool) -> str:
@@ -211,9 +212,9 @@ def _diff_summary(err: Console, changes: list[Change], breaking_for: str) -> Non
     from contracts.judging.schema_diff import COMPATIBLE, verdict
 
     breaking = sum(change.breaks != COMPATIBLE for change in changes)
-    counted = f"{len(changes)} change{'s' if len(changes) != 1 else ''}, {breaking} breaking"
+    said = f"{counted(len(changes), 'change')}, {breaking} breaking"
     guarded = "" if breaking_for == "any" else f" (exit 1 only when {breaking_for} break)"
-    err.line(f"{counted}: {verdict(changes) if changes else 'no change'}{guarded}")
+    err.line(f"{said}: {verdict(changes) if changes else 'no change'}{guarded}")
 
 
 def add_diff_command(commands: argparse._SubParsersAction) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contracts.core.wording import counted
 from contracts.judging import schemas
 from contracts.judging.evidence import Evidence
 from contracts.judging.evidence_form import KindEvidence
@@ -177,8 +178,8 @@ def _evidence_notes(kind: str, record: KindEvidence) -> list[str]:
 
 def _summary(proposal: Proposal) -> str:
     lines = ["# Reference change proposed from observed drift", ""]
-    bodies = ", ".join(f"{count} {kind} bod{'ies' if count != 1 else 'y'}" for kind, count in proposal.bodies.items()) or "no bodies"
-    lines += [f"Evidence: {proposal.runs} run{'s' if proposal.runs != 1 else ''}; {bodies}.", ""]
+    bodies = ", ".join(counted(count, f"{kind} body", f"{kind} bodies") for kind, count in proposal.bodies.items()) or "no bodies"
+    lines += [f"Evidence: {counted(proposal.runs, 'run')}; {bodies}.", ""]
     lines += [f"- {note}" for note in proposal.notes] + ([""] if proposal.notes else [])
     if not proposal.members:
         lines += ["No undocumented member to propose.", ""]

@@ -24,6 +24,7 @@ from pathlib import Path
 from contracts.core.contract import CONTRACT
 from contracts.core.credentials import CLIENT_SECRET_ENV, TOKEN_ENV, ConfigError, credentials_from_env
 from contracts.core.redaction import Redactor
+from contracts.core.wording import counted
 from contracts.judging.checks import judge_answer
 from contracts.judging.evidence import Evidence
 from contracts.judging.evidence_form import EvidenceError
@@ -96,7 +97,7 @@ def add_history(gathered: Gathered, folder: Path) -> None:
             embedded += 1
         elif reason:
             gathered.problem(f"{path}: {reason}")
-    gathered.sources.append(f"{folder} ({len(files)} run{'s' if len(files) != 1 else ''})")
+    gathered.sources.append(f"{folder} ({counted(len(files), 'run')})")
     if older:
         gathered.passed_over.append(f"{older} run(s) in {folder} carry no evidence (written by an older version)")
     if embedded:
@@ -164,7 +165,7 @@ def add_capture(gathered: Gathered, path: Path, *, max_body: int, environment: t
         evidence.answer(entry.status, body, verdict.drift, valid=not verdict.violations, clean=_redactor((*entry.secrets, *environment)))
     gathered.evidence.merge(evidence)
     gathered.captures.append(path)
-    gathered.sources.append(f"{path} ({exchanges:,} exchange{'s' if exchanges != 1 else ''})")
+    gathered.sources.append(f"{path} ({counted(exchanges, 'exchange')})")
 
 
 def learned_bodies(paths: list[Path], *, max_body: int) -> Iterator[tuple[str, object]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from contracts.core.wording import counted
 from contracts.judging.evidence_form import ITEM, PathEvidence
 from contracts.judging.looks_like import FORMATS, TYPE_ORDER
 
@@ -15,11 +16,11 @@ _SHOWN_VALUE_CHARS = 40
 def sentence(entry: PathEvidence, of: int | None, runs: int) -> str:
     """`seen in 412 of 412 bodies over 9 runs; string, date-time in every value; 2 distinct values: "a", "b"`."""
     where = _where(entry, of)
-    parts = [f"{where} over {runs} run{'s' if runs != 1 else ''}", _types_phrase(entry)]
+    parts = [f"{where} over {counted(runs, 'run')}", _types_phrase(entry)]
     if entry.values:
         listed = ", ".join(shown(value) for value in entry.values[:_SHOWN_VALUES])
         more = "" if len(entry.values) <= _SHOWN_VALUES else ", …"
-        parts.append(f"{len(entry.values)} distinct value{'s' if len(entry.values) != 1 else ''}: {listed}{more}")
+        parts.append(f"{counted(len(entry.values), 'distinct value')}: {listed}{more}")
     elif entry.samples:
         parts.append("e.g. " + ", ".join(shown(sample) for sample in entry.samples))
     elif entry.credential:
@@ -29,7 +30,7 @@ def sentence(entry: PathEvidence, of: int | None, runs: int) -> str:
 
 def _where(entry: PathEvidence, of: int | None) -> str:
     if entry.steps[-1] is ITEM:
-        return f"{entry.seen} array item{'s' if entry.seen != 1 else ''}"
+        return counted(entry.seen, "array item")
     unit = "bodies" if len(entry.steps) == 1 else f"{PathEvidence(entry.steps[:-1]).path} objects"
     return f"seen in {entry.seen} of {of} {unit}" if of else f"seen {entry.seen} times"
 

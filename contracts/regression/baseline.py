@@ -10,6 +10,7 @@ from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
+from contracts.core.wording import counted
 from contracts.reporting.record import SUMMARY_FORMAT
 
 Clean = Callable[[str], str]
@@ -114,10 +115,6 @@ def slower(since: dict) -> list[tuple[str, float, float]]:
     return out
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _places(entries: list[dict], limit: int = 4) -> str:
     shown = ", ".join(f"{e['status']} {e.get('check', '')} {e['path']}".replace("  ", " ") for e in entries[:limit])
     return shown + (f" and {len(entries) - limit} more" if len(entries) > limit else "")
@@ -126,7 +123,7 @@ def _places(entries: list[dict], limit: int = 4) -> str:
 def digest(since: dict) -> list[str]:
     """The console's 1-3 lines: verdicts, drift (when it changed), slower statuses (when any)."""
     base = since["baseline"]
-    head = f"since the baseline ({base['started']}, {base['path']}): {_plural(len(since['new_failures']), 'new failure')}"
+    head = f"since the baseline ({base['started']}, {base['path']}): {counted(len(since['new_failures']), 'new failure')}"
     if since["new_failures"]:
         head += f" ({_places(since['new_failures'])})"
     head += f", {len(since['fixed'])} fixed" + (f" ({_places(since['fixed'])})" if since["fixed"] else "")

@@ -13,6 +13,7 @@ from html import escape
 from pathlib import Path
 
 from contracts.core.contract import CONTRACT
+from contracts.core.wording import counted
 from contracts.reporting.files import write_whole
 
 KEEP = 50  # runs kept per target
@@ -89,7 +90,7 @@ def history_strip_html(runs: list[dict]) -> str:
     height = len(CONTRACT) * (size + gap)
     legend = " ".join(f'<span style="color:{colour}">&#9632;</span> {name}' for name, colour in _COLOURS.items())
     return (
-        f'<div class="history-strip"><h3 style="margin:0 0 4px">Last {len(runs)} run{"s" if len(runs) != 1 else ""} '
+        f'<div class="history-strip"><h3 style="margin:0 0 4px">Last {counted(len(runs), "run")} '
         f'against this target</h3><p style="margin:0 0 4px">oldest left, this run right</p>'
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
         f'aria-label="per-status history of the last runs">{"".join(rows)}</svg><p>{legend}</p></div>'

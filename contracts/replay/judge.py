@@ -23,7 +23,7 @@ from contracts.core import exits
 from contracts.core.contract import CONTRACT
 from contracts.core.limits import DEFAULT_MAX_BODY
 from contracts.core.redaction import Redactor
-from contracts.core.violations import Violation
+from contracts.core.violations import Violation, in_one_line
 from contracts.judging.checks import Verdict, judge_answer
 from contracts.judging.evidence import Evidence
 from contracts.reporting.record import as_is
@@ -161,7 +161,7 @@ class Verdicts:
         if violations or shown:
             redact = _redactor((*secrets, *environment))
             if violations:
-                self.lines.append(redact(f"{label}: {status} " + "; ".join(str(v) for v in violations)))
+                self.lines.append(redact(f"{label}: {status} {in_one_line(violations)}"))
             if shown and entry is not None:
                 words = tuple(redact(str(v)) for v in violations)
                 (self.violating if violations else self.conforming).append(_shown(entry, tuple(violations), words))

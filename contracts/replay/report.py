@@ -12,6 +12,7 @@ from contracts.core import exits
 from contracts.core.contract import CONTRACT
 from contracts.core.coverage import TestResult
 from contracts.core.redaction import Redactor
+from contracts.core.wording import counted
 from contracts.lifecycle.outputs import Outputs
 from contracts.regression.regression import Regression
 from contracts.replay.judge import SHOWN, Options, Shown, StatusTally, Verdicts
@@ -36,13 +37,13 @@ PATHS_NAMED = 5  # paths named in a status's verdict, the most frequent first; e
 def _result(tally: StatusTally, status: int, verdicts: Verdicts) -> TestResult:
     """The recorded exchanges of one status, judged as one test of it: how many violate, where, and the first."""
     if not tally.violating:
-        return TestResult(f"{tally.exchanges:,} recorded exchanges", "passed", verified=True)
+        return TestResult(counted(tally.exchanges, "recorded exchange"), "passed", verified=True)
     paths = Counter({path: n for (of, _, path), n in (verdicts.seen - verdicts.known).items() if of == status})
     named = ", ".join(f"{path} ({n:,})" for path, n in paths.most_common(PATHS_NAMED))
     more = f" and {len(paths) - PATHS_NAMED:,} more" if len(paths) > PATHS_NAMED else ""
     first = next((f"{s.label}: {'; '.join(s.violations)}" for s in verdicts.violating if s.status == status), "")
-    reason = f"{tally.violating:,} of {tally.exchanges:,} exchanges violate, at {named}{more}; the first: {first}"
-    return TestResult(f"{tally.exchanges:,} recorded exchanges", "failed", verified=True, reason=reason)
+    reason = f"{tally.violating:,} of {counted(tally.exchanges, 'exchange')} violate{'s' if tally.exchanges == 1 else ''}, at {named}{more}; the first: {first}"
+    return TestResult(counted(tally.exchanges, "recorded exchange"), "failed", verified=True, reason=reason)
 
 
 def record_of(verdicts: Verdicts, files: list[str], *, started: float, exit_status: int, options: Options) -> ReplayRecord:
@@ -85,7 +86,9 @@ def _html(record: ReplayRecord, verdicts: Verdicts, clean: Clean, options: Optio
     shown = verdicts.violating + verdicts.conforming[: max(0, SHOWN - len(verdicts.violating))]
     more = verdicts.violations - len(verdicts.violating)
     exchanges = "".join(f"<h3>{escape(s.label)}: {s.status}</h3>{_exchange_html(s, options)}" for s in shown)
-    not_shown = f"<p>{more:,} more violating exchanges are counted above but not shown.</p>" if more > 0 else ""
+    not_shown = (
+        f"<p>{counted(more, 'more violating exchange')} {'is' if more == 1 else 'are'} counted above but not shown.</p>" if more > 0 else ""
+    )
     unreadable = "".join(f"<li><code>{escape(line)}</code></li>" for line in verdicts.unreadable)
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Contract replay: GET /account/organization</title>'
@@ -103,13 +106,19 @@ def _junit(verdicts: Verdicts) -> ET.Element:
     suite = ET.Element("testsuite", name="contracts.replay", tests=str(len(verdicts.statuses)), errors="0", skipped="0")
     failures = 0
     for status, tally in sorted(verdicts.statuses.items()):
-        case = ET.SubElement(suite, "testcase", classname="contracts.replay", name=f"status {status}: {tally.exchanges} exchanges")
+        case = ET.SubElement(
+            suite, "testcase", classname="contracts.replay", name=f"status {status}: {counted(tally.exchanges, 'exchange')}"
+        )
         if tally.violating:
             failures += 1
             lines = [f"{s.label}: {'; '.join(s.violations)}" for s in verdicts.violating if s.status == status]
             hidden = tally.violating - len(lines)
-            text = "\n".join(lines + ([f"… and {hidden:,} more violating exchanges"] if hidden else []))
-            ET.SubElement(case, "failure", message=f"{tally.violating:,} of {tally.exchanges:,} exchanges violate the contract").text = text
+            text = "\n".join(lines + ([f"… and {counted(hidden, 'more violating exchange')}"] if hidden else []))
+            ET.SubElement(
+                case,
+                "failure",
+                message=f"{tally.violating:,} of {counted(tally.exchanges, 'exchange')} violate{'s' if tally.exchanges == 1 else ''} the contract",
+            ).text = text
     suite.set("failures", str(failures))
     return suite
 
@@ -143,9 +152,9 @@ def table(verdicts: Verdicts) -> list[str]:
         meaning = CONTRACT[status].meaning if status in CONTRACT else "undocumented status"
         rows.append(f"{status:>6}  {tally.exchanges:>9,}  {tally.violating:>9,}  {tally.drift:>5,}  {meaning}")
     rows.append(
-        f"{verdicts.exchanges:,} exchanges judged, {verdicts.violations:,} violating; "
+        f"{counted(verdicts.exchanges, 'exchange')} judged, {verdicts.violations:,} violating; "
         f"{verdicts.ignored:,} of other operations ignored; {verdicts.unreadable_count:,} unreadable"
     )
     if verdicts.unrecorded:
-        rows.append(f"{verdicts.unrecorded:,} exchanges had no recorded body: judged by status and headers only")
+        rows.append(f"{counted(verdicts.unrecorded, 'exchange')} had no recorded body: judged by status and headers only")
     return rows

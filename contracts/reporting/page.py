@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
 
+from contracts.core.wording import counted
+
 FOLDED_OUTCOMES = ("passed", "skipped")  # a failed or erroring property test stays in the table, expanded
 OFFLINE_GROUP_ID = "offline-tests"
 
@@ -85,5 +87,5 @@ class FoldedTests:
 def run_count_html(tests: int, against_target: int, seconds: float) -> str:
     """What replaces pytest-html's run count, which counts only the rows left in its table."""
     offline = tests - against_target
-    detail = f": {against_target} against the target, {offline} offline property test{'s' if offline != 1 else ''}" if offline else ""
-    return f'<p id="contract-run-count" hidden>{tests} test{"s" if tests != 1 else ""} in {seconds:.1f} s{detail}</p>'
+    detail = f": {against_target} against the target, {counted(offline, 'offline property test')}" if offline else ""
+    return f'<p id="contract-run-count" hidden>{counted(tests, "test")} in {seconds:.1f} s{detail}</p>'

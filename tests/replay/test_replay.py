@@ -206,7 +206,7 @@ def test_every_json_lines_field_form(tmp_path, capsys):
     code, out, err = run(capture, capsys=capsys)
     assert out.splitlines() == [f'{capture}#12: 200 header Content-Type: expected application/json, got "text/plain"']
     assert "9 exchanges judged, 1 violating; 2 of other operations ignored; 0 unreadable" in err
-    assert "1 exchanges had no recorded body: judged by status and headers only" in err
+    assert "1 exchange had no recorded body: judged by status and headers only" in err
     assert code == 1
 
 
@@ -230,7 +230,7 @@ def test_malformed_lines_are_reported_with_their_position_and_the_rest_judged(tm
     for number in (1, 2, 3, 4, 5, 6, 7, 9):
         assert f"{capture}#{number}: malformed JSON line: " in err
     assert f"{capture}#8:" not in err
-    assert "1 exchanges judged, 0 violating; 0 of other operations ignored; 8 unreadable" in err
+    assert "1 exchange judged, 0 violating; 0 of other operations ignored; 8 unreadable" in err
     assert code == 65 and "Traceback" not in err
 
 
@@ -279,6 +279,19 @@ def test_strict_fields_make_drift_a_violation(tmp_path, capsys):
         code == 1
         and out.strip() == f"{capture}#1: 200 $.plan: expected only documented fields (--strict-fields), got an undocumented field"
     )
+
+
+def test_an_exchange_of_thousands_of_violations_is_one_line_of_the_first_20(tmp_path, capsys):
+    """--strict-fields on a body of 20,000 undocumented members: one line naming 20 and counting the rest, as the gate's
+    failure text does; the counts and the one-exchange wording agree."""
+    body = json.dumps(dict(SAMPLE_ORGANIZATION, **{f"extra{n:05}": n for n in range(20_000)}))
+    capture = write_lines(tmp_path / "wide.jsonl", [{"status": 200, "headers": JSON, "body": body}])
+    code, out, err = run(capture, "--strict-fields", "--report", tmp_path / "reports", capsys=capsys)
+    assert code == 1 and len(out.splitlines()) == 1 and len(out) < 5_000
+    assert out.count("expected only documented fields") == 20 and out.rstrip().endswith("; … and 19,980 more: see the report")
+    assert "1 exchange judged, 1 violating" in err
+    junit = (tmp_path / "reports" / "junit.xml").read_text()
+    assert 'name="status 200: 1 exchange"' in junit and "1 of 1 exchange violates the contract" in junit
 
 
 def test_a_status_only_answer_may_carry_any_body(tmp_path, capsys):

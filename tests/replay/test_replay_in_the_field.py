@@ -137,7 +137,7 @@ def test_a_read_only_reports_folder_keeps_the_verdict_and_says_why(tmp_path):
         conditions.restore(reports)
     assert done.returncode == 73, done.stderr
     assert "Traceback" not in done.stderr
-    assert "1 exchanges judged, 0 violating" in done.stderr
+    assert "1 exchange judged, 0 violating" in done.stderr
     lines = done.stderr.splitlines()
     assert lines[-2].startswith("verdict: NOT VERIFIED (exit 73") and "the verdict that stands: PASSED (exit 0" in lines[-2]
     assert lines[-1] == f"outputs not written: junit.xml, report.html, summary.json in {reports}: Permission denied"
