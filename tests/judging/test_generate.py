@@ -13,9 +13,10 @@ import sys
 import pytest
 from hypothesis import Phase, given, settings
 
-from contracts.judging import schemas, typed_decoding, validation
+from contracts.judging import schemas, validation
 from contracts.judging.generate import UnsupportedSchema, corruption_targets, corruptions, valid_payloads
 from contracts.judging.schemas import documented_fields, schema
+from tests.helpers.schema_caches import forget_schemas
 from tests.helpers.support import GATE_ENV_VARS, REPO
 
 
@@ -99,13 +100,6 @@ def test_corruptions_include_the_classic_mistakes():
     for cut in draws(corruptions("error", "$: document cut short"), 20):
         with pytest.raises(ValueError):
             json.loads(cut.document)
-
-
-def forget_schemas() -> None:
-    """Every cache of the schemas, the fast path's engine among them: an edited schema is judged as written."""
-    for cached in (schemas.registry, schemas.resolved, schemas.documented_fields, schemas.documented_members, schemas.validator):
-        cached.cache_clear()
-    typed_decoding.forget()
 
 
 @pytest.fixture

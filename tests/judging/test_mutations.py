@@ -10,10 +10,11 @@ import pytest
 from jsonschema import Draft202012Validator
 from werkzeug.wrappers import Response
 
-from contracts.judging import schemas, typed_decoding, validation
+from contracts.judging import schemas, validation
 from contracts.judging.mutations import MISSING, Variant, example, prove, undocumented, variants
 from contracts.transport.server import ERRORS, SAMPLE_ORGANIZATION
 from tests.helpers.faults import field_faults
+from tests.helpers.schema_caches import forget_schemas
 
 ENVELOPE = {"trackingId": "t-1", "error": dict(ERRORS[502])}
 BODIES = {"organization": SAMPLE_ORGANIZATION, "error": ENVELOPE}
@@ -73,21 +74,10 @@ def applied_schema(monkeypatch):
     }
     organization["required"] += ["seatCount", "tags"]
     monkeypatch.setattr(schemas, "_resources", lambda: documents)
-    forget = (
-        schemas.registry,
-        schemas.resolved,
-        schemas.documented_fields,
-        schemas.documented_members,
-        schemas.validator,
-    )
-    for cached in forget:
-        cached.cache_clear()
-    typed_decoding.forget()  # the fast path judges by the schema it was built from
+    forget_schemas()  # the fast path judges by the schema it was built from too
     yield
     monkeypatch.undo()
-    for cached in forget:
-        cached.cache_clear()
-    typed_decoding.forget()
+    forget_schemas()
 
 
 def test_field_faults_of_integer_and_array_members_break_the_body_where_they_say(applied_schema):

@@ -21,6 +21,7 @@ from contracts.core.credentials import Credentials
 from contracts.judging import schemas
 from contracts.judging.mutations import variants
 from contracts.transport.server import ERRORS, SAMPLE_ORGANIZATION, RunningServer
+from tests.helpers.doc_commands import Done
 from tests.helpers.faults import credential_echoes
 from tests.helpers.support import GATE_ENV_VARS, REPO, TOKEN, gate_arguments, run_gate
 from tests.propose.drifting import ADDED_REQUIRED, DriftingApp, as_har, as_json_lines, organization_members, recorded_traffic
@@ -46,17 +47,6 @@ ADDED = {
     "promotion": {"type": "string"},
 }
 SCHEMA_FILES = ("organization.schema.json", "error.schema.json")
-
-
-@dataclass
-class Done:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
 
 
 def command(cwd: Path, *args: str, token: bool = True, timeout: float = 180) -> Done:

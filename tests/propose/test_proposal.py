@@ -16,7 +16,7 @@ import pytest
 
 from contracts.client import ErrorEnvelope, InvalidPayload, Organization
 from contracts.core.redaction import MASK, Redactor
-from contracts.judging import schemas, typed_decoding, validation
+from contracts.judging import schemas, validation
 from contracts.judging.evidence import Evidence
 from contracts.judging.mutations import example, variants
 from contracts.judging.schema_diff import BREAKS_CLIENTS, BREAKS_PROVIDERS, COMPATIBLE, Change
@@ -24,6 +24,7 @@ from contracts.propose.proposal import ProposalError, openapi_change, propose
 from contracts.propose.style import house_json
 from contracts.transport.server import ERRORS, SAMPLE_ORGANIZATION
 from tests.helpers.faults import credential_echoes
+from tests.helpers.schema_caches import forget_schemas
 from tests.helpers.support import REPO
 
 SECRET = "tok-9f8e7d6c5b4a3f2e1d0c"
@@ -80,17 +81,7 @@ def proposed_documents(proposal) -> dict[str, dict]:
 def installed(tmp_path, monkeypatch):
     """Install schema files in a temporary folder as the gate's schemas, for the gate's own judges; restored after."""
 
-    def forget() -> None:
-        for cached in (
-            schemas._resources,
-            schemas.registry,
-            schemas.validator,
-            schemas.resolved,
-            schemas.documented_fields,
-            schemas.documented_members,
-        ):
-            cached.cache_clear()
-        typed_decoding.forget()
+    forget = forget_schemas
 
     def install(texts: dict[str, str]) -> None:
         folder = tmp_path / "schemas"
