@@ -8,12 +8,13 @@ import math
 import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import msgspec
 from jsonschema.exceptions import ValidationError
 
 from contracts.core.violations import Violation, child_path, describe
-from contracts.judging import typed_decoding
+from contracts.judging import typed_decoding, verdict_memo
 from contracts.judging.schemas import documented_members, validator
 
 # What a `format` means, in words a QA reader understands.
@@ -301,6 +302,10 @@ def validate(kind: str, instance: object, *, text: bytes | None = None) -> list[
     read `instance` from, lets jsonschema look only at the root members msgspec does not read as valid
     (`typed_decoding.failing_members`): `properties` judges each member apart, so the violations are the same."""
     members = typed_decoding.failing_members(kind, text) if text is not None else None
+    return verdict_memo.remembered(kind, instance, members, partial(_validated, kind, instance, members))
+
+
+def _validated(kind: str, instance: object, members: frozenset[str] | None) -> list[Violation]:
     errors = list(validator(kind, members).iter_errors(instance))
     if not errors:
         return []

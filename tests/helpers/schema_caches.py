@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from contracts.judging import schemas, typed_decoding
+from contracts.judging import schemas, typed_decoding, verdict_memo
 
 
 def forget_schemas() -> None:
-    """Every cache built from the schema files, the fast path's engines among them: an edited schema is judged as
+    """Every cache built from the schema files, the fast path's engines and the remembered verdicts among them: an edited schema is judged as
     written. `schemas._resources` is left alone where a test has put a plain function in its place."""
     for cached in (
         schemas._resources,
@@ -20,3 +20,4 @@ def forget_schemas() -> None:
         if clear is not None:
             clear()
     typed_decoding.forget()
+    verdict_memo.forget()
