@@ -8,7 +8,7 @@ by its own, which must be one the reference documents. The body is parsed and va
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -130,7 +130,7 @@ def oversized_body(exchange: Exchange, option: str) -> Violation:
 def body_matches_schema(answer: Answer, expect: Expectation) -> list[Violation]:
     if not answer.body_judged:
         return []  # no body documented here, so any is acceptable; or only its start was read (body_within_cap says so)
-    return [replace(violation, check="schema") for violation in answer.judged_body[1]]
+    return [Violation(v.path, v.expected, v.got, "schema") for v in answer.judged_body[1]]  # not replace(): 5× dearer
 
 
 def only_documented_fields(answer: Answer, expect: Expectation) -> list[Violation]:

@@ -60,6 +60,8 @@ _MEMO_LENGTH = 256  # ...values no longer than this
 _SMALL = 32  # members (or items) of an object (or array) remembered by its content
 _BODY = 16 * 1024  # bytes of a body remembered whole: under load one account's organization comes back again and again
 _BODIES = 256
+_BODY_WINDOW = 1024  # bodies looked up between two looks at how often one comes back
+_BODY_REST = 64 * _BODY_WINDOW  # bodies walked without looking them up when fewer than one in eight came back
 _SURROGATE = re.compile("[\ud800-\udfff]")
 Touched = tuple[PathEvidence, str, str, frozenset[str]]  # an entry counted, its path as kept, the JSON type, the formats matched
 # What walking a value touched, members dropped, and the paths it was kept among: shedding paths makes a new dict
@@ -84,6 +86,7 @@ class Evidence:
         self._trace: list[Touched] | None = None  # what walking the member (or body) at hand touches
         self._bodies: dict[tuple, tuple[Trace, tuple[str, ...]]] = {}  # (kind, body) seen before, and the documented objects it has
         self._objects_seen: list[str] | None = None  # ...those of the body at hand
+        self._body_lookups = self._body_hits = self._body_resting = 0  # traffic where no body repeats pays nothing
         self._withholding = Withholding()  # texts kept, asked of the redactor in batches
         self._checks: dict[str, Callable[[str], bool]] | None = None
         self._documented: dict[str, tuple[tuple[tuple[str, ...], str, frozenset[str]], ...]] = {}
@@ -134,9 +137,20 @@ class Evidence:
 
     def _remembered(self, kind: str, body: bytes, drift: Sequence[str], clean: Callable[[str], str]) -> None:
         """`observe` a body, unless the same body was seen before, as under load one account's organization is:
-        then it is counted as it was walked, everything it touched counted again."""
+        then it is counted as it was walked, everything it touched counted again. Where bodies rarely come back
+        (a capture of many accounts), remembering them rests for a while: walking is then all there is to do."""
+        if self._body_resting:
+            self._body_resting -= 1
+            self.observe(kind, _document(body), drift, clean)
+            return
         known, seen = self._bodies.get((kind, body)), self._kinds.get(kind)
+        self._body_lookups += 1
+        if self._body_lookups >= _BODY_WINDOW:
+            if self._body_hits < _BODY_WINDOW // 8:
+                self._body_resting, self._bodies = _BODY_REST, {}
+            self._body_lookups = self._body_hits = 0
         if known is not None and seen is not None and self._count_again(seen, known[0]):
+            self._body_hits += 1
             seen.bodies += 1
             for path in known[1]:
                 seen.objects[path] += 1

@@ -421,3 +421,18 @@ def test_remembering_bodies_and_values_seen_before_changes_no_count():
         walked.merge(alone, same_run=True)
     assert remembered.as_dict() == walked.as_dict()
     assert remembered.kinds["organization"].paths["$.region"].seen == 12 and remembered.kinds["organization"].dropped == 3
+
+
+def test_where_bodies_rarely_come_back_remembering_them_rests_and_the_counts_stay_the_same():
+    """Many accounts' bodies, each seen once, then one account's body again and again: remembering whole bodies rests
+    after the first window (nothing came back), and the evidence is what walking every body anew gives."""
+    distinct = [{**SAMPLE_ORGANIZATION, "name": f"account {n}", "region": "eu"} for n in range(2_500)]
+    again = [{**SAMPLE_ORGANIZATION, "region": "us", "seats": n % 3} for n in range(600)]
+    remembered, walked = Evidence(), Evidence()
+    for body in distinct + again:
+        drift = undocumented_fields("organization", body)
+        remembered.answer(200, json.dumps(body).encode(), drift, valid=True, clean=CLEAN)
+        walked.observe("organization", body, drift, CLEAN)
+    assert remembered._body_resting > 0, "2,500 bodies, none seen twice: remembering them rests"
+    assert remembered.as_dict() == walked.as_dict()
+    assert remembered.kinds["organization"].paths["$.region"].seen == 3_100
