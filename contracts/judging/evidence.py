@@ -23,46 +23,33 @@ under the masked name and never proposed.
 from __future__ import annotations
 
 import itertools
-import json
-import re
 from collections.abc import Callable, Sequence
 
 import msgspec
 
 from contracts.core.contract import CONTRACT
-from contracts.core.redaction import MASK
 from contracts.core.violations import child_path, json_path
 from contracts.judging import schemas
 from contracts.judging.evidence_form import (
     ITEM,
     MAX_DEPTH,
     MAX_ITEMS,
-    MAX_NAME,
     MAX_PATHS,
-    MAX_SAMPLES,
-    MAX_VALUE,
     KindEvidence,
     PathEvidence,
     add_kind,
     as_data,
-    distinct,
-    extreme,
-    first,
     from_data,
 )
-from contracts.judging.looks_like import LONGEST_FORMATTED, credential_name, credential_value, format_checks, json_type
+from contracts.judging.evidence_values import MEMO, MEMO_LENGTH, ValueReader
+from contracts.judging.looks_like import json_type
 from contracts.judging.validation import NotJSON, parse_json, undocumented_fields
-from contracts.judging.withholding import Withholding
 
-MAX_CHECKED = 4096  # characters of a string value looked at (redacted, format-checked); a longer one is neither kept nor checked
-_MEMO = 4096  # names and values whose reading is remembered...
-_MEMO_LENGTH = 256  # ...values no longer than this
 _SMALL = 32  # members (or items) of an object (or array) remembered by its content
 _BODY = 16 * 1024  # bytes of a body remembered whole: under load one account's organization comes back again and again
 _BODIES = 256
 _BODY_WINDOW = 1024  # bodies looked up between two looks at how often one comes back
 _BODY_REST = 64 * _BODY_WINDOW  # bodies walked without looking them up when fewer than one in eight came back
-_SURROGATE = re.compile("[\ud800-\udfff]")
 Touched = tuple[PathEvidence, str, str, frozenset[str]]  # an entry counted, its path as kept, the JSON type, the formats matched
 # What walking a value touched, members dropped, and the paths it was kept among: shedding paths makes a new dict
 # of them (an entry once kept stays the same object otherwise), so the trace holds while that dict is the record's.
@@ -79,23 +66,20 @@ class Evidence:
 
     def _forget(self) -> None:
         """The memos: what names and values read as, and what a kind of body documents; never serialized."""
-        self._names: dict[str, tuple[str, bool, bool]] = {}  # raw name -> (name as kept, masked, names a credential)
-        self._readings: dict[str, tuple[bool, frozenset[str]]] = {}  # raw value -> (credential-like by its shape, formats matched)
         self._reflected: dict[tuple, Touched] = {}  # (kind, path as sent, type, value) of a scalar seen before
         self._traced: dict[tuple, Trace] = {}  # (kind, path as sent, JSON text) of a member's object or array
         self._trace: list[Touched] | None = None  # what walking the member (or body) at hand touches
         self._bodies: dict[tuple, tuple[Trace, tuple[str, ...]]] = {}  # (kind, body) seen before, and the documented objects it has
         self._objects_seen: list[str] | None = None  # ...those of the body at hand
         self._body_lookups = self._body_hits = self._body_resting = 0  # traffic where no body repeats pays nothing
-        self._withholding = Withholding()  # texts kept, asked of the redactor in batches
-        self._checks: dict[str, Callable[[str], bool]] | None = None
+        self._values = ValueReader()  # names and values read, and the texts kept, asked of the redactor in batches
         self._documented: dict[str, tuple[tuple[tuple[str, ...], str, frozenset[str]], ...]] = {}
         self._carried: dict[str, tuple[str, ...] | None] = {}  # kind -> documented objects every valid body carries
 
     @property
     def kinds(self) -> dict[str, KindEvidence]:
         """The evidence per kind of body, every kept text asked of the redactor first."""
-        self._withholding.settle()
+        self._values.withholding.settle()
         return self._kinds
 
     def __getstate__(self) -> dict:
@@ -181,7 +165,7 @@ class Evidence:
         Call it for every judged body, drifting or not: those without a member count in "seen in N of M"."""
         if not isinstance(document, dict):
             return  # not an object: no member could have been there
-        self._withholding.judged_by(clean)
+        self._values.withholding.judged_by(clean)
         record = self._kinds.get(kind) or self._kinds.setdefault(kind, KindEvidence())
         record.bodies += 1
         record.runs = record.runs or 1
@@ -222,7 +206,7 @@ class Evidence:
                     if self._trace is not None:
                         self._trace.extend(member)
                     if shape is not None:
-                        self._traced = {} if len(self._traced) >= _MEMO else self._traced
+                        self._traced = {} if len(self._traced) >= MEMO else self._traced
                         self._traced[kind, path, shape] = (member, record.dropped - dropped, record.paths)
 
     def _documented_objects(self, kind: str) -> tuple[tuple[tuple[str, ...], str, frozenset[str]], ...]:
@@ -258,7 +242,7 @@ class Evidence:
             shown, redacted, named_secret = ITEM, False, False
             path = f"{base}[*]"
         else:
-            reading = self._name(name, clean)
+            reading = self._values.name(name, clean)
             if reading is None:
                 record.dropped += 1
                 return
@@ -284,11 +268,11 @@ class Evidence:
         elif isinstance(value, list):
             self._inside(record, kind, (entry, path, raw), [(ITEM, item) for item in value[:MAX_ITEMS]], depth, clean)
         else:
-            formats = self._scalar(entry, json_kind, value)
+            formats = self._values.scalar(entry, json_kind, value)
             if self._trace is not None:
                 self._trace.append((entry, path, json_kind, formats))
-            if not isinstance(value, str) or len(value) <= _MEMO_LENGTH:
-                self._reflected = {} if len(self._reflected) >= _MEMO else self._reflected
+            if not isinstance(value, str) or len(value) <= MEMO_LENGTH:
+                self._reflected = {} if len(self._reflected) >= MEMO else self._reflected
                 self._reflected[kind, raw, type(value), value] = (entry, path, json_kind, formats)
 
     def _reflect(self, record: KindEvidence, kind: str, raw: str, value: object) -> bool:
@@ -350,18 +334,6 @@ class Evidence:
                     record, kind, (entry.steps, path, raw), name, value, drift=False, depth=depth + 1, clean=clean, raw=inner, parent=entry
                 )
 
-    def _name(self, name: str, clean: Callable[[str], str]) -> tuple[str, bool, bool] | None:
-        """The name as kept, whether it was masked, and whether it names a credential; None for one that cannot be kept."""
-        known = self._names.get(name)
-        if known is None:
-            if len(name) > MAX_NAME or _SURROGATE.search(name):
-                return None  # too long to be a member worth proposing, or not writable as UTF-8
-            masked = clean(name) != name or credential_value(name)
-            known = (MASK, True, True) if masked else (name, False, credential_name(name))
-            self._names = {} if len(self._names) >= _MEMO else self._names
-            self._names[name] = known
-        return known
-
     def _entry(
         self, record: KindEvidence, steps: tuple[str | None, ...], shown: str | None, path: str, *, drift: bool
     ) -> PathEvidence | None:
@@ -373,52 +345,6 @@ class Evidence:
             return None
         entry = record.paths[path] = PathEvidence((*steps, shown), drift=drift)
         return entry
-
-    def _scalar(self, entry: PathEvidence, kind: str, value: object) -> frozenset[str]:
-        """Take a scalar value into `entry`; the formats it matched."""
-        if kind in ("integer", "number") and not entry.credential:
-            entry.minimum = extreme(min, entry.minimum, value)  # type: ignore[arg-type]
-            entry.maximum = extreme(max, entry.maximum, value)  # type: ignore[arg-type]
-        formats: frozenset[str] = frozenset()
-        if isinstance(value, str):
-            entry.longest = max(entry.longest, len(value))
-            if len(value) > MAX_CHECKED or _SURROGATE.search(value):
-                entry.values = None  # too long, or not writable as UTF-8: neither kept nor read, and no enum candidate
-                return formats
-            shaped, formats = self._reading(value)
-            if formats:
-                entry.formats.update(formats)
-            text = value
-        elif kind == "null":
-            return formats
-        else:
-            shaped, text = False, str(value) if type(value) is int else json.dumps(value)  # a number can be a secret's digits too
-        if shaped or self._withholding.changed(text):
-            entry.withhold()
-        if entry.credential:
-            return formats
-        self._withholding.keep(entry, text)  # kept for now: withheld should the redactor change it
-        if isinstance(value, str) and len(value) > MAX_VALUE:
-            entry.values = None
-            value = value[: MAX_VALUE - 1] + "…"
-        elif entry.values is not None and not _among(value, entry.values):
-            entry.values = distinct(entry.values, [value])
-        if len(entry.samples) < MAX_SAMPLES and not _among(value, entry.samples):
-            entry.samples = first(entry.samples, [value])
-        return formats
-
-    def _reading(self, value: str) -> tuple[bool, frozenset[str]]:
-        """Whether a string looks like a credential by its shape, and the formats it matches (remembered)."""
-        known = self._readings.get(value)
-        if known is None:
-            if self._checks is None:
-                self._checks = format_checks()
-            matched = frozenset(name for name, check in self._checks.items() if len(value) <= LONGEST_FORMATTED and check(value))
-            known = (credential_value(value), matched)
-            if len(value) <= _MEMO_LENGTH:
-                self._readings = {} if len(self._readings) >= _MEMO else self._readings
-                self._readings[value] = known
-        return known
 
     # -- combining --------------------------------------------------------------------------------
 
@@ -472,9 +398,4 @@ def _shape(value: dict | list) -> bytes | None:
         text = _encode(value)
     except (msgspec.EncodeError, UnicodeEncodeError):  # a lone surrogate: walked every time
         return None
-    return text if len(text) <= _MEMO_LENGTH * 4 else None
-
-
-def _among(value: object, kept: list | None) -> bool:
-    """Whether `value` is already among `kept`, `true` apart from `1` (which Python holds equal)."""
-    return kept is not None and any(value == other and type(value) is type(other) for other in kept)
+    return text if len(text) <= MEMO_LENGTH * 4 else None

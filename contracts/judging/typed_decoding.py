@@ -11,14 +11,14 @@ The structs (`typed_structs`) follow the resolved schema under one rule: a schem
 not cover gets no fast path at all. Where msgspec reads a body differently from the strict path (measured, and
 each guard killed by tests/judging/test_typed_decoding.py when removed):
 
-- duplicate member names: msgspec keeps the last one silently -> `_names_dropped` counts the names written;
+- duplicate member names: msgspec keeps the last one silently -> `guards.names_dropped` counts the names written;
 - unknown members are skipped unread -> the confirming structs forbid them, so one can be learned: an undocumented
-  member seen once joins its struct (`MAX_LEARNED` at most) and takes any value, whose inside `_names_inside`
+  member seen once joins its struct (`MAX_LEARNED` at most) and takes any value, whose inside `guards.names_inside`
   checks: integers of any size (the strict parser refuses those beyond double range), names used twice (counted
   with the rest), deep or many objects and arrays. A member that cannot be learned is read apart, by `read`,
   whose reading of the whole body the same checks keep the strict parser's;
-- date-times with a space separator or an offset without a colon (`+0200`) -> `_loose_timestamp`; the same
-  spelt with `\\u00NN` escapes of printable characters, which the text scans cannot see -> `_escaped_ascii`;
+- date-times with a space separator or an offset without a colon (`+0200`) -> `guards.loose_timestamp`; the same
+  spelt with `\\u00NN` escapes of printable characters, which the text scans cannot see -> `guards.escaped_ascii`;
 - timestamps without an offset -> the struct demands a time zone;
 - `int | float` takes integers of any size -> documented numbers are typed `float`, which refuses what is beyond
   double range as the strict parser does.
@@ -37,6 +37,7 @@ from typing import Any, Final
 import msgspec
 
 from contracts.core.violations import json_path
+from contracts.judging import text_guards as guards
 from contracts.judging import typed_structs
 from contracts.judging.body_cache import BodyCache
 from contracts.judging.schemas import KINDS, documented_fields, documented_members
@@ -99,78 +100,6 @@ def _undocumented(members: dict[tuple[str, ...], frozenset[str]], document: obje
     return walk((), document)
 
 
-# -- the guards: what msgspec accepts and the strict path does not ---------------------------------
-
-# One pass over the text serves every guard: digits and `u` as `0`, `-` and `\\` as `+`, blanks deleted. In this
-# sketch a loose date-time and an escaped ASCII character both show `+0000` (see the guards), which valid bodies
-# rarely hold: without it, the two date guards have nothing to look at.
-_SKETCH = bytes.maketrans(b"0123456789u-\\", b"00000000000++")
-_BLANKS = b" \t\r\n"
-_DATE_LIKE = b"+0000"
-
-
-def _names_dropped(sketch: bytes, kept: int) -> bool:
-    """Whether more member names were written than the decoded structs hold: msgspec keeps the last of a duplicate
-    name silently. Each name written ends in `":` in the sketch (whatever blanks stood before its colon); any other
-    `":` stands inside a string, after an escaped quote. So the count is at least the names written, and equals the
-    members kept only when none was dropped."""
-    return sketch.count(b'":') != kept
-
-
-def _loose_timestamp(sketch: bytes) -> bool:
-    """Whether a date-time may be spelt with a space separator or an offset without a colon, both of which msgspec
-    accepts: `2026-01-31 09:30:00Z` sketches as `0000+00+0000:00:00Z` (the blank deleted), `...:00+0200"` as
-    `...:00+0000"`. Either shows as a digit, a sign and four digits, then `:` or `"`, which no RFC 3339 date-time
-    spells (any other text that does only goes the strict way)."""
-    at = sketch.find(b"0+0000")
-    while at >= 0:
-        if sketch[at + 6 : at + 7] in (b":", b'"'):
-            return True
-        at = sketch.find(b"0+0000", at + 1)
-    return False
-
-
-def _escaped_ascii(raw: bytes) -> bool:
-    """Whether a printable ASCII character is written as a `\\u00NN` escape (`NN` from 20 to 7F), which would hide a
-    loose date-time from the scan above (`2026-01-31\\u002009:30:00Z`). An escaped control character cannot: msgspec
-    refuses a date or date-time holding one."""
-    at = raw.find(b"\\u00")
-    while at >= 0:
-        if raw[at + 4 : at + 5] in _PRINTABLE_HIGH_DIGITS:
-            return True
-        at = raw.find(b"\\u00", at + 4)
-    return False
-
-
-_PRINTABLE_HIGH_DIGITS = frozenset(bytes([digit]) for digit in b"234567")
-
-_INT_LIMIT = 2**1024 - 2**970  # the least integer a double cannot hold (it rounds to 2**1024): the strict parser refuses it
-_INNER_CONTAINERS = 64  # objects and arrays inside learned values: far below the strict parser's nesting and size limits
-
-
-def _names_inside(values: list[object]) -> int:
-    """How many member names these values hold, objects inside objects included; -1 when the strict parser might read
-    one differently from msgspec: an integer beyond double range, or more than `_INNER_CONTAINERS` objects and arrays."""
-    names = containers = 0
-    pending = list(values)
-    while pending:
-        value = pending.pop()
-        kind = type(value)
-        if kind is int:
-            if not -_INT_LIMIT < value < _INT_LIMIT:  # type: ignore[operator]
-                return -1
-        elif kind is dict:
-            containers += 1
-            names += len(value)  # type: ignore[arg-type]
-            pending.extend(value.values())  # type: ignore[attr-defined]
-        elif kind is list:
-            containers += 1
-            pending.extend(value)  # type: ignore[arg-type]
-        if containers > _INNER_CONTAINERS:
-            return -1
-    return names
-
-
 # -- confirming a body ------------------------------------------------------------------------------
 
 
@@ -195,8 +124,13 @@ class _Kind:
         calls is bound here, once, since this runs for every body."""
         decode, tally, dated, flat = engine.decoder.decode, engine.shape.tally, engine.dated, engine.shape.flat
         values, every, learned = flat if flat is not None else (None, 0, ())
-        names_dropped, loose_timestamp, escaped_ascii, names_inside = _names_dropped, _loose_timestamp, _escaped_ascii, _names_inside
-        sketch_table, blanks, date_like, no_drift, unset = _SKETCH, _BLANKS, _DATE_LIKE, _NO_DRIFT, typed_structs.UNSET
+        names_dropped, loose_timestamp, escaped_ascii, names_inside = (
+            guards.names_dropped,
+            guards.loose_timestamp,
+            guards.escaped_ascii,
+            guards.names_inside,
+        )
+        sketch_table, blanks, date_like, no_drift, unset = guards.SKETCH, guards.BLANKS, guards.DATE_LIKE, _NO_DRIFT, typed_structs.UNSET
         looked_into, invalid = typed_structs.LOOKED_INTO, msgspec.ValidationError
 
         def judge(raw: bytes) -> Confirmed | None:
@@ -245,11 +179,11 @@ class _Kind:
         return Confirmed(tuple(drift), partial(self.in_document_order, raw, tuple(drift)))
 
     def in_document_order(self, raw: bytes, drift: tuple[str, ...]) -> tuple[str, ...]:
-        """The drift of a confirmed body in document order: where the members' names are written (`_in_text_order`),
+        """The drift of a confirmed body in document order: where the members' names are written (`guards.in_text_order`),
         else as the body read again lists them."""
         engine = self.engine
         if engine is not None and engine.shape.flat is not None:
-            ordered = _in_text_order(raw, drift, engine.tokens)
+            ordered = guards.in_text_order(raw, drift, engine.tokens)
             if ordered is not None:
                 return ordered
         document = msgspec.json.decode(raw)
@@ -276,10 +210,8 @@ class _Kind:
         document = read(raw)
         if type(document) is not dict:
             return None
-        if engine.dated:
-            sketch = raw.translate(_SKETCH, _BLANKS)
-            if sketch.find(_DATE_LIKE) >= 0 and (_loose_timestamp(sketch) or _escaped_ascii(raw)):
-                return None
+        if engine.dated and guards.dates_in_doubt(raw):
+            return None
         return Confirmed(tuple(json_path((*keys, name)) for keys, name, _ in _undocumented(self.members, document)))
 
     def learn(self, raw: bytes) -> bool:
@@ -306,32 +238,6 @@ class _Kind:
         return True
 
 
-def _in_text_order(raw: bytes, drift: tuple[str, ...], tokens: dict[str, bytes]) -> tuple[str, ...] | None:
-    """The drift paths of a confirmed body without objects inside (all its members at the root) in the order their
-    names are written, or None when the text cannot tell. Without a backslash in the text every `"` delimits a
-    string, so a name's token (`"name"`, written as is) found before a `:` is that member's name: a value equal to
-    it is followed by something else."""
-    if raw.find(b"\\") >= 0:
-        return None
-    found = []
-    for path in drift:
-        token = tokens[path]
-        at = raw.find(token)
-        while at >= 0 and raw[at + len(token) : at + len(token) + 1] != b":":  # rarely: blanks, or a value
-            after = at + len(token)
-            while raw[after : after + 1] in _BLANK:
-                after += 1
-            if raw[after : after + 1] == b":":
-                break
-            at = raw.find(token, after)
-        if at < 0:
-            return None
-        found.append((at, path))
-    found.sort()
-    return tuple([path for _, path in found])
-
-
-_BLANK = frozenset((b" ", b"\t", b"\r", b"\n"))
 _kinds: dict[str, _Kind] = {}
 
 
@@ -376,8 +282,8 @@ def read(raw: bytes) -> Any:
         document = msgspec.json.decode(raw)
     except (ValueError, RecursionError):
         return UNREAD
-    names = _names_inside([document])
-    if names < 0 or _names_dropped(raw.translate(_SKETCH, _BLANKS), names):
+    names = guards.names_inside([document])
+    if names < 0 or guards.names_dropped(raw.translate(guards.SKETCH, guards.BLANKS), names):
         return UNREAD
     return document
 
@@ -393,10 +299,8 @@ def failing_members(kind: str, raw: bytes) -> frozenset[str] | None:
     if state.engine is None:
         return None
     relaxed = frozenset[str]()
-    if state.engine.dated:
-        sketch = raw.translate(_SKETCH, _BLANKS)
-        if sketch.find(_DATE_LIKE) >= 0 and (_loose_timestamp(sketch) or _escaped_ascii(raw)):
-            relaxed = state.dated_roots  # msgspec may read their dates loosely: jsonschema looks at them
+    if state.engine.dated and guards.dates_in_doubt(raw):
+        relaxed = state.dated_roots  # msgspec may read their dates loosely: jsonschema looks at them
     names = state.members[()]
     for _ in range(len(names) + 1):
         decoder = _lenient(kind, relaxed)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from contracts.core.violations import Violation
-from contracts.judging import body_cache, typed_decoding, typed_structs
+from contracts.judging import body_cache, text_guards, typed_decoding, typed_structs
 from contracts.judging.generate import corruption_targets, corruptions, timestamps, valid_payloads
 from contracts.judging.validation import check_document, strictly_checked, undocumented_fields
 from contracts.transport.plain_lines import plain_line
@@ -422,7 +422,7 @@ LEARNED_THEN_HUGE = (with_member("organization", '"extra": "x"'), with_member("o
 DEEP_INSIDE = with_member("organization", f'"extra": {nested(200)}')
 
 
-NO_COUNT = (typed_decoding, "_names_dropped", lambda sketch, kept: False)
+NO_COUNT = (text_guards, "names_dropped", lambda sketch, kept: False)
 
 
 @pytest.mark.parametrize(
@@ -430,19 +430,19 @@ NO_COUNT = (typed_decoding, "_names_dropped", lambda sketch, kept: False)
     [
         ([NO_COUNT], [EDGE_CASES["duplicate name, both valid"][1]]),
         ([NO_COUNT], [with_member("organization", '"region": "a", "region": "b"')]),
-        ([(typed_decoding, "_loose_timestamp", lambda sketch: False)], [LOOSE_SPACE]),
-        ([(typed_decoding, "_loose_timestamp", lambda sketch: False)], [LOOSE_OFFSET]),
-        ([(typed_decoding, "_escaped_ascii", lambda raw: False)], [ESCAPED_SPACE]),
-        ([(typed_decoding, "_DATE_LIKE", b"\x00 never there")], [LOOSE_SPACE]),
+        ([(text_guards, "loose_timestamp", lambda sketch: False)], [LOOSE_SPACE]),
+        ([(text_guards, "loose_timestamp", lambda sketch: False)], [LOOSE_OFFSET]),
+        ([(text_guards, "escaped_ascii", lambda raw: False)], [ESCAPED_SPACE]),
+        ([(text_guards, "DATE_LIKE", b"\x00 never there")], [LOOSE_SPACE]),
         ([(typed_structs, "_FORBID_UNKNOWN", False), NO_COUNT], [TRAPS["unknown member holding 1e400"][1]]),
         ([(typed_structs, "_FORBID_UNKNOWN", False), NO_COUNT], [TRAPS["unknown member holding duplicate names"][1]]),
-        ([(typed_decoding, "_INT_LIMIT", 10**5000)], list(LEARNED_THEN_HUGE)),
-        ([(typed_decoding, "_INNER_CONTAINERS", 10**6)], [DEEP_INSIDE]),
+        ([(text_guards, "INT_LIMIT", 10**5000)], list(LEARNED_THEN_HUGE)),
+        ([(text_guards, "INNER_CONTAINERS", 10**6)], [DEEP_INSIDE]),
         ([NO_COUNT], [TRAPS["unknown member named with a quote, holding a name twice"][1]]),
-        ([(typed_decoding, "_INT_LIMIT", 10**5000)], [TRAPS["unknown member named with a quote, holding a 400-digit integer"][1]]),
-        ([(typed_decoding, "_INNER_CONTAINERS", 10**6)], [TRAPS["unknown member named with a quote, holding deep nesting"][1]]),
+        ([(text_guards, "INT_LIMIT", 10**5000)], [TRAPS["unknown member named with a quote, holding a 400-digit integer"][1]]),
+        ([(text_guards, "INNER_CONTAINERS", 10**6)], [TRAPS["unknown member named with a quote, holding deep nesting"][1]]),
         (
-            [(typed_decoding, "_loose_timestamp", lambda sketch: False)],
+            [(text_guards, "loose_timestamp", lambda sketch: False)],
             [TRAPS["unknown member named with a quote, beside a loose date-time"][1]],
         ),
     ],
@@ -549,11 +549,11 @@ LOOSE_AND_BROKEN = replaced("createdAt", '"2026-01-31 09:30:00Z"').replace('"cos
     ("removed", "body"),
     [
         ([NO_COUNT], EDGE_CASES["duplicate name, last invalid"][1]),
-        ([(typed_decoding, "_INT_LIMIT", 10**5000)], EDGE_CASES["400-digit integer"][1]),
-        ([(typed_decoding, "_INNER_CONTAINERS", 10**6)], EDGE_CASES["nesting 129"][1]),
-        ([(typed_decoding, "_loose_timestamp", lambda sketch: False)], LOOSE_AND_BROKEN),
-        ([(typed_decoding, "_loose_timestamp", lambda sketch: False)], LOOSE_SPACE),
-        ([(typed_decoding, "_escaped_ascii", lambda raw: False)], ESCAPED_SPACE),
+        ([(text_guards, "INT_LIMIT", 10**5000)], EDGE_CASES["400-digit integer"][1]),
+        ([(text_guards, "INNER_CONTAINERS", 10**6)], EDGE_CASES["nesting 129"][1]),
+        ([(text_guards, "loose_timestamp", lambda sketch: False)], LOOSE_AND_BROKEN),
+        ([(text_guards, "loose_timestamp", lambda sketch: False)], LOOSE_SPACE),
+        ([(text_guards, "escaped_ascii", lambda raw: False)], ESCAPED_SPACE),
     ],
     ids=[
         "read: duplicates",
