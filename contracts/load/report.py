@@ -134,6 +134,7 @@ def load_report_html(record: LoadRecord, clean: Redactor | None = None) -> str:
     rows = "".join(_status_row(status, entry) for status, entry in load["statuses"].items())
     examples = "".join(_examples_html(status, entry["examples"]) for status, entry in load["statuses"].items() if entry["examples"])
     no_answer = "".join(f"<li>{escape(item['reason'])} × {item['count']}</li>" for item in load["no_answer"])
+    refused = f"; {counted(load['refused'], 'plain request')} refused with 401 (see the cause above)" if load.get("refused") else ""
     missing = (
         f"<p><b>Incomplete:</b> no final report from {escape(', '.join(load['missing_final_reports']))}.</p>"
         if load["missing_final_reports"]
@@ -143,7 +144,7 @@ def load_report_html(record: LoadRecord, clean: Redactor | None = None) -> str:
         '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Contract under load: GET /account/organization</title>'
         f"{PAGE_STYLE}</head><body><h1>Contract under load: GET /account/organization</h1>"
         + "".join(summary_sections(record, shown))
-        + f"<p>{load['violating']:,} of {load['responses']:,} responses violate the reference; {escape(mode)}.</p>{missing}"
+        + f"<p>{load['violating']:,} of {load['responses']:,} responses violate the reference{refused}; {escape(mode)}.</p>{missing}"
         '<h3>Responses by status</h3><table class="per-status" border="1" style="border-collapse:collapse"><tr><th>Status</th>'
         f"<th>Meaning</th><th>Responses</th><th>Violating</th><th>Violations by JSON path</th></tr>{rows}</table>"
         "<h3>Requests without a complete answer (not judged)</h3>"

@@ -144,6 +144,10 @@ def test_refused_credentials_fail_the_run_and_are_named_as_its_cause_as_in_the_g
     assert "401 the configured credentials refused" in done.stdout + done.stderr  # Locust's own failure table
     page = (tmp_path / "reports" / "load-report.html").read_text()
     assert f"Cause: {cause}" in page
+    assert (
+        f"0 of {summary['load']['responses']:,} responses violate the reference; {summary['load']['refused']:,} plain requests refused"
+        in page
+    )
     assert "tok-Rotated-Secret-0000" not in done.stdout + done.stderr + page + json.dumps(summary)
 
 
