@@ -96,7 +96,8 @@ def json_lines(name: str, handle: BinaryIO, cap: int) -> Iterator[Payload]:
     Split on LF only: U+2028 may stand raw inside a JSON string."""
     label = display_name(name)
     number, carry, skipping, seen = 1, b"", False, False
-    while block := handle.read(_BLOCK):
+    read = getattr(handle, "read1", handle.read)  # what a pipe holds now, not a full block: `tail -f` lines are judged as they come
+    while block := read(_BLOCK):
         seen = True
         lines = (carry + block).split(b"\n")
         carry = lines.pop()  # the start of a line the next block ends

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -264,3 +265,22 @@ def test_jsonl_streams_lines_as_a_naive_reading_would_cut_them(monkeypatch):
         monkeypatch.setattr(command, "_BLOCK", rng.choice([1, 2, 7, 64, 4096]))
         got = [(p.label, p.raw, bool(p.refused)) for p in command.json_lines("in", io.BytesIO(data), cap) if not p.empty_input]
         assert got == reference_lines(data, cap) if data else got == [], (data, cap)
+
+
+def test_jsonl_from_a_pipe_judges_each_line_as_it_comes_not_when_a_block_fills():
+    """`tail -f capture | validate --jsonl -`: a line's verdict is out while the input stays open."""
+    command = [sys.executable, "-m", "contracts", "validate", "organization", "--jsonl", "-"]
+    child = subprocess.Popen(command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert child.stdin is not None and child.stdout is not None
+        child.stdin.write((json.dumps(dict(SAMPLE_ORGANIZATION, costCap="12")) + "\n").encode())
+        child.stdin.flush()  # one short line, and the input stays open
+        ready, _, _ = select.select([child.stdout], [], [], 30)
+        assert ready, "no verdict while the input is open: the line waits for a block to fill"
+        assert child.stdout.readline().decode() == '<stdin>:1: $.costCap: expected number, got "12" (string)\n'
+        child.communicate(timeout=30)  # the input ends
+        assert child.returncode == 1
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
