@@ -15,7 +15,7 @@ from types import FrameType
 from typing import Any
 
 Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
-_SIGNAL_NAMES = {signal.SIGTERM: "SIGTERM", signal.SIGINT: "SIGINT (Ctrl-C)"}
+SIGNAL_NAMES = {signal.SIGTERM: "SIGTERM", signal.SIGINT: "SIGINT (Ctrl-C)"}
 
 
 class InterruptOnSignals:
@@ -31,7 +31,7 @@ class InterruptOnSignals:
     def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return  # signal handlers can only be set from the main thread
-        for number in _SIGNAL_NAMES:
+        for number in SIGNAL_NAMES:
             if signal.getsignal(number) is signal.SIG_IGN:
                 continue  # e.g. SIGINT for a background job of a script
             self._previous[number] = signal.signal(number, self._interrupt)
@@ -48,7 +48,7 @@ class InterruptOnSignals:
     def _interrupt(self, number: int, frame: FrameType | None) -> None:
         if self.received is not None or self._holding:
             return
-        self.received = _SIGNAL_NAMES[signal.Signals(number)]
+        self.received = SIGNAL_NAMES[signal.Signals(number)]
         raise KeyboardInterrupt(f"interrupted by {self.received}")
 
 

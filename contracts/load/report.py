@@ -46,6 +46,7 @@ def load_record(
     missing_reports: list[str],
     interrupted: bool = False,
     credentials: Credentials | None = None,
+    stopped_by: str | None = None,
 ) -> LoadRecord:
     """Every documented status the run saw, judged as one test of it; the others `not seen`. A plain request refused
     with 401 fails the run, with the gate's cause (`refused_cause`): whichever way in, a stale secret is named."""
@@ -64,7 +65,7 @@ def load_record(
         record.selected.add(status)
         record.results[status] = [_result(status, tally)]
     if interrupted:
-        record.interrupted, record.stopped = True, "interrupted by SIGINT or SIGTERM before the planned end"
+        record.interrupted, record.stopped = True, f"interrupted by {stopped_by or 'SIGINT or SIGTERM'}"  # the gate's words
     record.exit_status = (
         exits.INTERRUPTED
         if interrupted

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import sys
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -33,6 +35,7 @@ from contracts.core.credentials import ConfigError, Credentials, credentials_fro
 from contracts.core.limits import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, REASON_LIMIT
 from contracts.core.redaction import Redactor
 from contracts.lifecycle.outputs import Outputs
+from contracts.lifecycle.signals import SIGNAL_NAMES
 from contracts.load.report import REPORT_FILE, SUMMARY_FILE, load_record, write_load_reports
 from contracts.load.tally import LoadTally, failure_name, judged
 from contracts.reporting.console import stderr
@@ -165,6 +168,7 @@ def add_options(parser: Any) -> None:
 def start(environment: Environment, **_: Any) -> None:
     global _run
     _quiet_ctrl_c()
+    _note_signals()
     runner = environment.runner
     try:
         credentials = credentials_from_env()
@@ -203,6 +207,28 @@ def test_started(environment: Environment, **_: Any) -> None:
     run.tally = LoadTally()
     run.worker_snapshots.clear()
     run.final_reports.clear()
+
+
+_stopped_by: str | None = None  # the signal that stopped the run, named as the gate, replay and validate name it
+
+
+def _note_signals() -> None:
+    """Note which signal stops the run, Locust's own handling left as it is: SIGTERM by a second watcher on gevent's
+    loop (Locust's own stays), Ctrl-C by a Python handler that then raises KeyboardInterrupt as before."""
+
+    def noted(name: str) -> None:
+        global _stopped_by
+        _stopped_by = _stopped_by or name
+
+    gevent.signal_handler(signal.SIGTERM, noted, SIGNAL_NAMES[signal.SIGTERM])
+    previous = signal.getsignal(signal.SIGINT)
+    if callable(previous) and threading.current_thread() is threading.main_thread():
+
+        def ctrl_c(number: int, frame: Any) -> None:
+            noted(SIGNAL_NAMES[signal.SIGINT])
+            previous(number, frame)
+
+        signal.signal(signal.SIGINT, ctrl_c)
 
 
 def _quiet_ctrl_c() -> None:
@@ -287,6 +313,7 @@ def write_reports(environment: Environment, outputs: Outputs, *, interrupted: bo
         workers=len(workers),
         missing_reports=[w for w in workers if w not in run.final_reports] if isinstance(runner, MasterRunner) else [],
         interrupted=interrupted,
+        stopped_by=_stopped_by,
         credentials=run.credentials,
     )
     run.judged_exit = record.exit_status

@@ -102,6 +102,9 @@ def test_a_signal_while_users_run_leaves_this_runs_reports_marked_interrupted(re
     summary = json.loads((reports / "load-summary.json").read_text())
     assert summary["interrupted"] is True and summary["exit_status"] == 2 and summary["target"]["base_url"] == reference_url
     assert summary["load"]["responses"] > 0
+    said = "interrupted by SIGTERM" if sent == signal.SIGTERM else "interrupted by SIGINT (Ctrl-C)"  # the gate's and replay's words
+    assert summary["stopped_early"] == said
+    assert said in (reports / "load-report.html").read_text()
 
 
 # -- 1. a reports folder it may not write ---------------------------------------------------------------------------
