@@ -9,6 +9,8 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from contracts.core.wording import counted
+
 TOKEN_ENV = "CONTRACT_API_TOKEN"
 
 
@@ -89,7 +91,7 @@ def check_secret(name: str, value: str) -> str:
     """A secret long enough to be masked by value without masking unrelated text too."""
     if len(value) < MIN_SECRET_LENGTH:
         raise ConfigError(
-            f"{name} is {len(value)} characters long: a secret needs at least {MIN_SECRET_LENGTH}, since it is masked by value "
+            f"{name} is {counted(len(value), 'character')} long: a secret needs at least {MIN_SECRET_LENGTH}, since it is masked by value "
             "wherever it appears and a shorter one would mask unrelated text too"
         )
     return value

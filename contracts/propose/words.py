@@ -31,8 +31,8 @@ def sentence(entry: PathEvidence, of: int | None, runs: int) -> str:
 def _where(entry: PathEvidence, of: int | None) -> str:
     if entry.steps[-1] is ITEM:
         return counted(entry.seen, "array item")
-    unit = "bodies" if len(entry.steps) == 1 else f"{PathEvidence(entry.steps[:-1]).path} objects"
-    return f"seen in {entry.seen} of {of} {unit}" if of else f"seen {entry.seen} times"
+    singular, plural = ("body", "bodies") if len(entry.steps) == 1 else (f"{PathEvidence(entry.steps[:-1]).path} object", None)
+    return f"seen in {entry.seen:,} of {counted(of, singular, plural)}" if of else f"seen {counted(entry.seen, 'time')}"
 
 
 def _types_phrase(entry: PathEvidence) -> str:
@@ -45,13 +45,15 @@ def _types_phrase(entry: PathEvidence) -> str:
             some = [f"{name} in {entry.formats[name]}" for name in FORMATS if 0 < entry.formats.get(name, 0) < total]
             phrase += "".join(f", {name} in every value" for name in every[:1]) + "".join(f", {text}" for text in some[:2])
             if entry.longest:
-                phrase += f", up to {entry.longest} characters"
+                phrase += f", up to {counted(entry.longest, 'character')}"
         elif kind in ("integer", "number") and entry.minimum is not None:
             phrase += f", {shown(entry.minimum)} to {shown(entry.maximum)}"
         return phrase
     if set(entry.types) == {"integer", "number"}:  # one JSON type to a client: a number, some of them whole
         return f"number ({entry.types['integer']} of {total} whole), {shown(entry.minimum)} to {shown(entry.maximum)}"
-    return ", ".join(f"{kind} in {entry.types[kind]}" for kind in sorted(entry.types, key=TYPE_ORDER.index)) + f" of {total} values"
+    return (
+        ", ".join(f"{kind} in {entry.types[kind]}" for kind in sorted(entry.types, key=TYPE_ORDER.index)) + f" of {counted(total, 'value')}"
+    )
 
 
 def shown(value: object) -> str:

@@ -182,7 +182,7 @@ def test_a_base_url_with_credentials_is_refused_without_echoing_them(gate, how):
     "env, message",
     [
         ({"CONTRACT_API_TOKEN": "test"}, "CONTRACT_API_TOKEN is 4 characters long: a secret needs at least 8"),
-        ({"CONTRACT_CLIENT_ID": "client-42", "CONTRACT_CLIENT_SECRET": "x"}, "CONTRACT_CLIENT_SECRET is 1 characters long"),
+        ({"CONTRACT_CLIENT_ID": "client-42", "CONTRACT_CLIENT_SECRET": "x"}, "CONTRACT_CLIENT_SECRET is 1 character long"),
     ],
     ids=["bearer", "basic"],
 )

@@ -113,7 +113,7 @@ def test_an_unreadable_capture_entry_is_named_and_exits_65_once_written_and_prov
     code, out, err = run("propose", "--from", drifting, "--out", tmp_path / "out", capsys=capsys)
     assert code == 65
     assert f"{drifting}#2: malformed JSON line" in err
-    assert out.startswith("$.region: string, required (seen in 1 of 1 bodies over 1 run")
+    assert out.startswith("$.region: string, required (seen in 1 of 1 body over 1 run")
     assert err.splitlines()[-2] == "verdict: NOT VERIFIED (exit 65: nothing failed, but some input could not be read)"
     assert (tmp_path / "out" / "SUMMARY.md").is_file()
 
@@ -182,7 +182,7 @@ def test_the_history_passes_over_older_runs_and_the_embedded_server_and_counts_a
     assert f"{history / '2026-4.json'}: not JSON" in err
     assert f"1 run(s) in {history} carry no evidence (written by an older version)" in err
     assert f"1 run(s) in {history} against the embedded reference server" in err
-    assert out.startswith("$.region: string, required (seen in 1 of 1 bodies over 1 run;"), "the copy named as well is the same run"
+    assert out.startswith("$.region: string, required (seen in 1 of 1 body over 1 run;"), "the copy named as well is the same run"
 
 
 def test_the_default_history_is_reports_history_and_its_absence_says_what_to_do(tmp_path, capsys, monkeypatch):
