@@ -302,7 +302,7 @@ def validate(kind: str, instance: object, *, text: bytes | None = None) -> list[
     read `instance` from, lets jsonschema look only at the root members msgspec does not read as valid
     (`typed_decoding.failing_members`): `properties` judges each member apart, so the violations are the same."""
     members = typed_decoding.failing_members(kind, text) if text is not None else None
-    return verdict_memo.remembered(kind, instance, members, partial(_validated, kind, instance, members))
+    return verdict_memo.remembered(kind, instance, members, len(text or b""), partial(_validated, kind, instance, members))
 
 
 def _validated(kind: str, instance: object, members: frozenset[str] | None) -> list[Violation]:

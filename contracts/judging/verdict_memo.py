@@ -19,33 +19,43 @@ from contracts.judging.schemas import bundled
 
 # Root keywords beside `properties` whose verdict depends on the member names at most.
 _BY_NAMES: Final = frozenset({"$id", "$schema", "$defs", "$comment", "title", "description", "type", "required", "properties"})
-_ENTRIES = 4096  # remembered verdicts; the memo empties itself beyond this
+_ENTRIES = 4096  # remembered verdicts; the memo empties itself beyond this...
+_BYTES = 8 * 1024 * 1024  # ...or beyond this many bytes of the bodies remembered (a key holds no more than its body)
+_ENTRY = 128  # bytes an entry costs besides its body
 _MEMBERS = 64  # bodies with more root members than this are not remembered (the key holds their names)
 _VALUE_LENGTH = 256  # a longer string value is not remembered
 _SCALARS: Final = (str, int, bool, type(None))
 
 _memo: dict[tuple, tuple[Violation, ...]] = {}
+_held = 0  # bytes of the bodies whose verdicts `_memo` holds, each entry counted besides
 _remembers: dict[str, bool] = {}
 
 
 def forget() -> None:
     """Forget every remembered verdict (a schema changed; tests)."""
+    global _held
     _memo.clear()
     _remembers.clear()
+    _held = 0
 
 
-def remembered(kind: str, instance: object, members: frozenset[str] | None, judge: Callable[[], list[Violation]]) -> list[Violation]:
-    """`judge()`'s violations of `instance`, a `kind` body whose failing root members are `members` (None: not known,
-    then never remembered), from the memo when the same key was judged before."""
+def remembered(
+    kind: str, instance: object, members: frozenset[str] | None, size: int, judge: Callable[[], list[Violation]]
+) -> list[Violation]:
+    """`judge()`'s violations of `instance`, a `kind` body of `size` bytes whose failing root members are `members`
+    (None: not known, then never remembered), from the memo when the same key was judged before."""
+    global _held
     key = _key(kind, instance, members)
     if key is None:
         return judge()
     found = _memo.get(key)
     if found is None:
         found = tuple(judge())
-        if len(_memo) >= _ENTRIES:
+        if len(_memo) >= _ENTRIES or _held + size + _ENTRY > _BYTES:
             _memo.clear()
+            _held = 0
         _memo[key] = found
+        _held += size + _ENTRY
     return list(found)
 
 

@@ -80,8 +80,22 @@ def test_nothing_is_remembered_where_the_root_reads_values(value_dependent_root)
     for kind_of_organization in ("free", "paid"):
         body = dict(without_call_cap, organizationType=kind_of_organization, costCap="12")
         found.append(
-            verdict_memo.remembered("organization", body, failing, lambda body=body: validation._validated("organization", body, failing))
+            verdict_memo.remembered(
+                "organization", body, failing, 1_000, lambda body=body: validation._validated("organization", body, failing)
+            )
         )
     assert [v.path for v in found[0]] == ["$.costCap"]
     assert sorted(v.path for v in found[1]) == ["$.callCap", "$.costCap"]
     assert not verdict_memo._memo
+
+
+def test_bodies_with_long_member_names_never_hold_more_than_the_bound():
+    """A hostile target names a member anew in each broken body, each name 100 KiB long: what the memo holds stays
+    under its byte bound, and each verdict is still jsonschema's."""
+    for n in range(200):
+        body = json.dumps(dict(SAMPLE_ORGANIZATION, costCap="12", **{f"{n:03}" + "x" * 100_000: 1})).encode()
+        assert [v.path for v in validation.strictly_checked("organization", body)[1]] == ["$.costCap"]
+        assert verdict_memo._held <= verdict_memo._BYTES
+        held = sum(len(name) for key in verdict_memo._memo for name in key[1])
+        assert held <= verdict_memo._BYTES
+    assert 0 < len(verdict_memo._memo) < 200, "remembered, and emptied at the byte bound"
