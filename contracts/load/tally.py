@@ -37,18 +37,6 @@ def judged(
     return judge_answer(status, content_type, body, strict_fields, reason, truncated_at=truncated_at)
 
 
-def judge(
-    status: int,
-    content_type: str,
-    body: bytes,
-    strict_fields: frozenset[str] = frozenset(),
-    truncated_at: int | None = None,
-    reason: str = "",
-) -> tuple[Violation, ...]:
-    """Every violation of one response (`judged` without its drift)."""
-    return judged(status, content_type, body, strict_fields, truncated_at, reason).violations
-
-
 @lru_cache(maxsize=256)
 def _judged_cached(
     status: int, content_type: str, body: bytes, strict_fields: frozenset[str], truncated_at: int | None, reason: str

@@ -8,7 +8,7 @@ from contracts.core import exits
 from contracts.core.redaction import MASK, Redactor
 from contracts.core.violations import Violation
 from contracts.load.report import load_record, load_report_html
-from contracts.load.tally import BODY_EXCERPT, EXAMPLES_PER_STATUS, OTHER_PATHS, PATHS_PER_STATUS, LoadTally, failure_name, judge
+from contracts.load.tally import BODY_EXCERPT, EXAMPLES_PER_STATUS, OTHER_PATHS, PATHS_PER_STATUS, LoadTally, failure_name, judged
 from contracts.transport.server import SAMPLE_ORGANIZATION
 from tests.helpers.support import TOKEN
 
@@ -21,21 +21,21 @@ def body(**changes: object) -> bytes:
 
 
 def test_each_response_is_judged_for_its_own_status():
-    assert judge(200, JSON, body()) == ()
-    assert judge(401, "text/html", b"<html>nope</html>") == ()  # no body documented: any body
-    assert [v.path for v in judge(200, JSON, body(messagesCap=True))] == ["$.messagesCap"]
-    assert [v.path for v in judge(402, "text/plain", b"over")] == ["header Content-Type", "$"]
+    assert judged(200, JSON, body()).violations == ()
+    assert judged(401, "text/html", b"<html>nope</html>").violations == ()  # no body documented: any body
+    assert [v.path for v in judged(200, JSON, body(messagesCap=True)).violations] == ["$.messagesCap"]
+    assert [v.path for v in judged(402, "text/plain", b"over").violations] == ["header Content-Type", "$"]
 
 
 def test_an_undocumented_status_is_a_violation_whatever_its_body():
-    (violation,) = judge(503, JSON, b"{}")
+    (violation,) = judged(503, JSON, b"{}").violations
     assert str(violation) == "HTTP status: expected a status the reference documents (200, 400, 401, 402, 500, 502), got 503"
 
 
 def test_undocumented_fields_are_violations_only_in_strict_mode():
     extra = body(region="eu")
-    assert judge(200, JSON, extra) == ()
-    assert [v.path for v in judge(200, JSON, extra, frozenset({"organization"}))] == ["$.region"]
+    assert judged(200, JSON, extra).violations == ()
+    assert [v.path for v in judged(200, JSON, extra, frozenset({"organization"})).violations] == ["$.region"]
 
 
 def test_failure_names_give_status_and_paths_bounded_and_redacted():
