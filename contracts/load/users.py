@@ -18,7 +18,6 @@ import os
 import random
 import signal
 import sys
-import threading
 import time
 import zlib
 from pathlib import Path
@@ -209,26 +208,27 @@ def test_started(environment: Environment, **_: Any) -> None:
     run.final_reports.clear()
 
 
-_stopped_by: str | None = None  # the signal that stopped the run, named as the gate, replay and validate name it
+_sigterm = False  # SIGTERM arrived: what stopped the run, if it was interrupted
 
 
 def _note_signals() -> None:
-    """Note which signal stops the run, Locust's own handling left as it is: SIGTERM by a second watcher on gevent's
-    loop (Locust's own stays), Ctrl-C by a Python handler that then raises KeyboardInterrupt as before."""
+    """Note a SIGTERM by a second watcher on gevent's loop, Locust's own left in place. Ctrl-C is not wrapped: a
+    headless run that quits while users run, without SIGTERM, was stopped by it (`_stopping_signal`)."""
 
-    def noted(name: str) -> None:
-        global _stopped_by
-        _stopped_by = _stopped_by or name
+    def noted() -> None:
+        global _sigterm
+        _sigterm = True
 
-    gevent.signal_handler(signal.SIGTERM, noted, SIGNAL_NAMES[signal.SIGTERM])
-    previous = signal.getsignal(signal.SIGINT)
-    if callable(previous) and threading.current_thread() is threading.main_thread():
+    gevent.signal_handler(signal.SIGTERM, noted)
 
-        def ctrl_c(number: int, frame: Any) -> None:
-            noted(SIGNAL_NAMES[signal.SIGINT])
-            previous(number, frame)
 
-        signal.signal(signal.SIGINT, ctrl_c)
+def _stopping_signal(environment: Environment) -> str | None:
+    """The signal that stopped an interrupted run, as the gate and replay name it; None where it cannot be told (the
+    web UI can quit a run too)."""
+    if _sigterm:
+        return SIGNAL_NAMES[signal.SIGTERM]
+    options = environment.parsed_options
+    return SIGNAL_NAMES[signal.SIGINT] if options is not None and options.headless else None
 
 
 def _quiet_ctrl_c() -> None:
@@ -313,7 +313,7 @@ def write_reports(environment: Environment, outputs: Outputs, *, interrupted: bo
         workers=len(workers),
         missing_reports=[w for w in workers if w not in run.final_reports] if isinstance(runner, MasterRunner) else [],
         interrupted=interrupted,
-        stopped_by=_stopped_by,
+        stopped_by=_stopping_signal(environment) if interrupted else None,
         credentials=run.credentials,
     )
     run.judged_exit = record.exit_status
